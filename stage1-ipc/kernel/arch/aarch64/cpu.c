@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cpu.c - PSCI calls, semihosting exit, generic timer.
+ */
+#include <kernel.h>
+#include <dt.h>
+#include <printk.h>
+#include <arch/cpu.h>
+#include <arch/sysreg.h>
+
+int64_t psci_call(int conduit, uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+    register uint64_t x0 __asm__("x0") = fn;
+    register uint64_t x1 __asm__("x1") = a1;
+    register uint64_t x2 __asm__("x2") = a2;
+    register uint64_t x3 __asm__("x3") = a3;
+    /* SMCCC: x4..x17 may be clobbered by the callee. */
+    if (conduit == DT_PSCI_HVC)
+        __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)::"x4", "x5", "x6", "x7",
+                         "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "memory");
+    else if (conduit == DT_PSCI_SMC)
+        __asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)::"x4", "x5", "x6", "x7",
+                         "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "memory");
+    else
+        return -1;
+    return (int64_t)x0;
+}
+
+void semihosting_exit(unsigned code)
+{
+    /* AArch64 SYS_EXIT takes a pointer to {reason, subcode}. */
+    static uint64_t block[2];
+    block[0] = 0x20026; /* ADP_Stopped_ApplicationExit */
+    block[1] = code;
+    register uint64_t x0 __asm__("x0") = 0x18; /* SYS_EXIT */
+    register uint64_t x1 __asm__("x1") = (uint64_t)block;
+    __asm__ volatile("hlt #0xf000" : : "r"(x0), "r"(x1) : "memory");
+    for (;;)
+        wfi();
+}
+
+static uint32_t tick_interval; /* counter ticks per kernel tick */
+static uint64_t ticks;         /* TODO(stage1 SMP): per CPU */
+static uint32_t counter_freq;
+
+void timer_init(uint32_t freq_hz, uint32_t intid)
+{
+    (void)intid;
+    counter_freq = freq_hz;
+    tick_interval = freq_hz / CONFIG_HZ;
+    write_sysreg(cntp_tval_el0, tick_interval);
+    write_sysreg(cntp_ctl_el0, 1); /* ENABLE, not masked */
+    isb();
+}
+
+void timer_irq(void)
+{
+    ticks++;
+    write_sysreg(cntp_tval_el0, tick_interval);
+}
+
+uint64_t timer_ticks(void) { return READ_ONCE(ticks); }
+
+uint64_t timer_now_ns(void)
+{
+    uint64_t c = read_sysreg(cntpct_el0);
+    return counter_freq ? (uint64_t)((__uint128_t)c * 1000000000u / counter_freq) : 0;
+}

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+/*
+ * head.S - the kernel's first instructions.
+ *
+ * Boot protocol: the Linux arm64 one (Documentation/arch/arm64/booting.rst):
+ * the image starts with a 64-byte header, is entered at its first byte with
+ * the MMU off, x0 = physical address of the device tree, at EL2 or EL1.
+ * Registers x19-x21 carry the device tree, load address and entry EL to kmain.
+ * QEMU's -kernel and the Raspberry Pi firmware both follow it.
+ *
+ * What happens here, in order:
+ *   1. start the PMU cycle counter (boot_to_main benchmark),
+ *   2. at EL2: make EL1 AArch64, give it the timers and the PMU, drop to EL1,
+ *   3. at EL1: a known SCTLR, FP/SIMD on (libfdt uses SIMD), a stack, zero .bss,
+ *   4. early_map() (C, runs at the physical address) builds the boot tables,
+ *   5. MMU on, jump to the link address in the high half, kmain().
+ * Everything before step 5 is position independent: only PC-relative
+ * addressing (adr/adrp), never an absolute address.
+ */
+#include <arch/sysreg.h>
+#include <arch/mmu.h>
+
+    .section ".head.text", "ax"
+    .globl _head
+_head:
+    /* Image header (64 bytes). code0 branches over it. */
+    b       primary_entry           // code0
+    .long   0                       // code1
+    .quad   0x80000                 // text_offset: load 512 KiB into a 2 MiB region
+    .quad   _kernel_size            // image_size, including .bss (linker.ld)
+    .quad   0xa                     // flags: little endian, 4K pages, anywhere in RAM
+    .quad   0                       // res2
+    .quad   0                       // res3
+    .quad   0                       // res4
+    .long   0x644d5241              // magic "ARM\x64"
+    .long   0                       // res5 (no PE header)
+
+primary_entry:
+    mov     x19, x0                 // x19 = device tree PA, kept until kmain
+
+    /* 1. The cycle counter counts from here (at EL2 too: PMCCFILTR.NSH). */
+    mov     x0, #(PMCR_LC | PMCR_C | PMCR_P | PMCR_E)
+    msr     pmcr_el0, x0
+    mov     x0, #PMCCFILTR_NSH
+    msr     pmccfiltr_el0, x0
+    mov     x0, #PMCNTEN_CYCLES
+    msr     pmcntenset_el0, x0
+
+    msr     daifset, #0xf
+    mrs     x0, CurrentEL
+    lsr     x0, x0, #2
+    mov     x21, x0                 // x21 = entry exception level, for kmain
+    cmp     x0, #2
+    b.eq    el2_entry
+    cmp     x0, #1
+    b.eq    el1_entry
+1:  wfe                             // EL3 is not supported: nothing to print on yet
+    b       1b
+
+    /* 2. EL2 -> EL1 */
+el2_entry:
+    mov     x0, #HCR_RW
+    msr     hcr_el2, x0
+    mov     x0, #CNTHCTL_EL1_ACCESS
+    msr     cnthctl_el2, x0
+    msr     cntvoff_el2, xzr
+    mrs     x0, pmcr_el0            // MDCR_EL2.HPMN = PMCR.N: EL1 sees every counter
+    ubfx    x0, x0, #11, #5
+    msr     mdcr_el2, x0
+    mov     x0, #0x33ff             // CPTR_EL2: RES1 bits, no FP/SIMD trap
+    msr     cptr_el2, x0
+    msr     hstr_el2, xzr
+    msr     vttbr_el2, xzr
+    mrs     x0, midr_el1            // EL1 reads of MIDR/MPIDR see the real values
+    msr     vpidr_el2, x0
+    mrs     x0, mpidr_el1
+    msr     vmpidr_el2, x0
+    mov     x0, #SPSR_EL1H_MASKED
+    msr     spsr_el2, x0
+    adr     x0, el1_entry
+    msr     elr_el2, x0
+    eret
+
+    /* 3. EL1, MMU off */
+el1_entry:
+    ldr     x0, =SCTLR_EL1_RES1     // MMU and caches off, little endian
+    msr     sctlr_el1, x0
+    mov     x0, #CPACR_FPEN
+    msr     cpacr_el1, x0
+    isb
+    adrp    x0, boot_stack_top
+    add     x0, x0, :lo12:boot_stack_top
+    mov     sp, x0
+    adrp    x0, __bss_start
+    add     x0, x0, :lo12:__bss_start
+    adrp    x1, __bss_end
+    add     x1, x1, :lo12:__bss_end
+1:  cmp     x0, x1
+    b.hs    2f
+    stp     xzr, xzr, [x0], #16
+    b       1b
+2:
+    /* 4. boot page tables (early.c); x0 = dtb PA, x1 = image PA */
+    mov     x0, x19
+    adrp    x1, _head
+    add     x1, x1, :lo12:_head
+    mov     x20, x1
+    bl      early_map
+
+    /* 5. MMU on. Tables were written with the caches off: invalidate any
+     * stale lines over the image before the walker may look (D7.5.9). */
+    adrp    x0, _head
+    adrp    x1, __bss_end
+    add     x1, x1, :lo12:__bss_end
+    mrs     x2, ctr_el0
+    ubfx    x2, x2, #16, #4         // DminLine: log2(words)
+    mov     x3, #4
+    lsl     x2, x3, x2              // line size in bytes
+3:  dc      ivac, x0
+    add     x0, x0, x2
+    cmp     x0, x1
+    b.lo    3b
+    dsb     sy
+
+    ldr     x0, =MAIR_VALUE
+    msr     mair_el1, x0
+    ldr     x0, =TCR_VALUE
+    mrs     x1, id_aa64mmfr0_el1    // IPS = the CPU's physical address size
+    ubfx    x1, x1, #0, #3
+    bfi     x0, x1, #TCR_IPS_SHIFT, #3
+    msr     tcr_el1, x0
+    adrp    x0, boot_ttbr0_l1
+    msr     ttbr0_el1, x0
+    adrp    x0, boot_ttbr1_l1
+    msr     ttbr1_el1, x0
+    tlbi    vmalle1
+    dsb     nsh
+    isb
+    ldr     x0, =(SCTLR_EL1_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN)
+    msr     sctlr_el1, x0
+    isb
+    ldr     x0, =el1_high           // absolute: the link address in the high half
+    br      x0
+
+el1_high:
+    ldr     x0, =exception_vectors
+    msr     vbar_el1, x0
+    isb
+    ldr     x0, =boot_stack_top
+    mov     sp, x0
+    mov     x29, xzr                // end of the frame-pointer chain
+    mov     x30, xzr
+    mov     x0, x19
+    mov     x1, x20
+    mov     x2, x21
+    bl      kmain
+4:  wfe
+    b       4b
+    .ltorg
+
+    .section ".bss", "aw", %nobits
+    .balign 16
+    .globl boot_stack, boot_stack_top
+boot_stack:
+    .space  16384
+boot_stack_top:

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cpu.h - small AArch64 services: PSCI, semihosting, the PMU cycle counter,
+ * the generic timer.
+ */
+#ifndef ARCH_CPU_H
+#define ARCH_CPU_H
+
+#include <kernel.h>
+
+/* PSCI 0.2+ function IDs (Arm DEN 0022, section 5.1) */
+#define PSCI_VERSION 0x84000000u
+#define PSCI_SYSTEM_OFF 0x84000008u
+#define PSCI_SYSTEM_RESET 0x84000009u
+
+/** Call PSCI through the conduit the device tree names (dt_psci()).
+ *  Returns x0 of the call, or -1 (NOT_SUPPORTED) if there is no PSCI. */
+int64_t psci_call(int conduit, uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
+
+/** Arm semihosting (Arm "Semihosting for AArch32 and AArch64", v3):
+ *  SYS_EXIT with ADP_Stopped_ApplicationExit and `code`; QEMU exits with it.
+ *  Only call when the run enabled semihosting: on hardware HLT would trap. */
+void semihosting_exit(unsigned code) __noreturn;
+
+/** Cycles since entry (head.S starts the counter). Under QEMU with
+ *  -icount shift=0 one cycle is one instruction. */
+static inline uint64_t cpu_cycles(void)
+{
+    uint64_t v;
+    __asm__ volatile("mrs %0, pmccntr_el0" : "=r"(v));
+    return v;
+}
+
+/** Generic timer, EL1 physical timer (Arm ARM D11). */
+void timer_init(uint32_t freq_hz, uint32_t intid);
+uint64_t timer_ticks(void);       /**< tick interrupts handled on this CPU */
+uint64_t timer_now_ns(void);      /**< counter converted to nanoseconds */
+void timer_irq(void);             /**< called by the interrupt dispatcher */
+
+#endif

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+/*
+ * main.c - the boot sequence, in order.  Read this file first.
+ *
+ * head.S has turned the MMU on and called kmain() in the high half with the
+ * device tree's and the image's physical addresses.  From here on nothing
+ * about the machine is assumed: the device tree says where memory, the
+ * console, the interrupt controller and the timer are, how many CPUs there
+ * are and how to power off.
+ */
+#include <kernel.h>
+#include <drivers.h>
+#include <dt.h>
+#include <ktest.h>
+#include <panic.h>
+#include <plat.h>
+#include <printk.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/sysreg.h>
+
+struct boot_info boot_info;
+extern bool panic_semihosting;
+void mmu_init(paddr_t image_pa);
+void kmain(paddr_t dtb_pa, paddr_t image_pa, unsigned entry_el);
+
+#ifdef CONFIG_KTEST
+#define IS_ENABLED_KTEST 1
+#else
+#define IS_ENABLED_KTEST 0
+#endif
+
+/* Without a usable device tree there is no console to say so: stop with the
+ * reason in x0 for a debugger (`make gdb`, `info registers`). */
+static __noreturn void halt_no_console(uint64_t why)
+{
+    for (;;)
+        __asm__ volatile("mov x0, %0\n wfe" ::"r"(why) : "x0");
+}
+
+/* The console: the PL011 the device tree points at (dt_console()). */
+static int console_init(const void *fdt)
+{
+    struct dt_range r;
+    int node = dt_console(fdt, "arm,pl011");
+    if (node < 0 || dt_reg(fdt, node, 0, &r) < 0)
+        return -1;
+    uint64_t va = mmu_ioremap(r.base, r.size ? r.size : PAGE_SIZE);
+    if (!va)
+        return -1;
+    pl011_init(va);
+    console_set(pl011_putc);
+    return 0;
+}
+
+/* Map all RAM the device tree lists into the linear map. */
+static void memory_init(const void *fdt)
+{
+    struct dt_range mem[DT_MAX_REGS];
+    int n = dt_memory(fdt, mem, DT_MAX_REGS);
+    if (n <= 0)
+        panic("device tree: no usable memory node (%s)", n < 0 ? dt_strerror(n) : "all sizes are 0");
+    for (int i = 0; i < n; i++) {
+        printk("mem: 0x%010lx-0x%010lx (%lu MiB)\n", mem[i].base, mem[i].base + mem[i].size - 1,
+               mem[i].size / MiB);
+        if (mmu_map_linear(mem[i].base, mem[i].size) < 0)
+            panic("mem: cannot map 0x%lx+0x%lx into the linear map", mem[i].base, mem[i].size);
+        boot_info.mem_bytes += mem[i].size;
+    }
+    boot_info.nmem = (unsigned)n;
+    int nr = dt_reserved(fdt, mem, DT_MAX_REGS);
+    for (int i = 0; i < nr; i++)
+        printk("mem: reserved 0x%010lx-0x%010lx\n", mem[i].base, mem[i].base + mem[i].size - 1);
+}
+
+static void timer_tick(uint32_t intid)
+{
+    (void)intid;
+    timer_irq();
+}
+
+/* Interrupt controller and timer, both from the device tree. */
+static void irq_timer_init(const void *fdt)
+{
+    struct dt_gic gic;
+    struct dt_timer t;
+    int err = dt_gic(fdt, &gic);
+    if (err < 0)
+        panic("device tree: no interrupt controller (%s)", dt_strerror(err));
+    if (gic.version != DT_GIC_V2) {
+        printk("irq: GICv%d is not supported yet; running without interrupts\n", gic.version);
+        return;
+    }
+    gicv2_init(mmu_ioremap(gic.dist, 0x1000), mmu_ioremap(gic.cpu_or_redist, 0x2000));
+    err = dt_timer(fdt, &t);
+    if (err < 0)
+        panic("device tree: no arm,armv8-timer node (%s)", dt_strerror(err));
+    boot_info.timer_freq = t.freq ? t.freq : (uint32_t)read_sysreg(cntfrq_el0);
+    boot_info.timer_intid = t.phys.intid;
+    if (boot_info.timer_freq == 0)
+        panic("timer: frequency unknown (no clock-frequency, CNTFRQ_EL0 is 0)");
+    irq_register(t.phys.intid, timer_tick);
+    timer_init(boot_info.timer_freq, t.phys.intid);
+}
+
+static __noreturn void finish(int status)
+{
+    if (panic_semihosting)
+        semihosting_exit((unsigned)status);
+    plat_poweroff();
+}
+
+void kmain(paddr_t dtb_pa, paddr_t image_pa, unsigned entry_el)
+{
+    boot_info.boot_insns = cpu_cycles(); /* first: the boot_to_main benchmark */
+    boot_info.fdt_pa = dtb_pa;
+    boot_info.image_pa = image_pa;
+    mmu_init(image_pa);
+
+    /* 1. The device tree, mapped read-only by early.c. */
+    const void *fdt = (const void *)pa_to_linear(dtb_pa);
+    if (dt_check(fdt, 2 * MiB) < 0)
+        halt_no_console(0xbadd7);
+    boot_info.fdt = fdt;
+
+    /* 2. The console; from here on problems can be reported. */
+    if (console_init(fdt) < 0)
+        halt_no_console(0xc0501e);
+    panic_semihosting = dt_bootarg(fdt, "semihosting", NULL, NULL);
+    printk("\nhmk: HM-style teaching microkernel, stage %d, on %s\n", CONFIG_STAGE, dt_model(fdt));
+    printk("hmk: loaded at 0x%lx, device tree at 0x%lx, entered at EL%u\n", image_pa, dtb_pa,
+           entry_el);
+
+    /* 3. Memory: the RAM the device tree lists, then no more identity map. */
+    memory_init(fdt);
+    mmu_drop_identity();
+
+    /* 4. CPUs, PSCI, board. Secondary CPUs stay parked (stage 1 base kernel). */
+    struct dt_cpu cpus[CONFIG_NR_CPUS];
+    int ncpus = dt_cpus(fdt, cpus, CONFIG_NR_CPUS);
+    if (ncpus == DT_ENOSPC) {
+        printk("cpus: more CPUs than CONFIG_NR_CPUS=%d; using the first %d\n", CONFIG_NR_CPUS,
+               CONFIG_NR_CPUS);
+        ncpus = CONFIG_NR_CPUS;
+    } else if (ncpus <= 0) {
+        panic("device tree: no cpu nodes (%s)", ncpus < 0 ? dt_strerror(ncpus) : "none");
+    }
+    boot_info.ncpus = (unsigned)ncpus;
+    boot_info.psci = dt_psci(fdt);
+    boot_info.board = plat_detect(fdt);
+
+    /* 5. Interrupts and the tick. */
+    irq_timer_init(fdt);
+
+    printk("boot: stage=%d board=%s cpus=%u mem=%luMiB\n", CONFIG_STAGE, boot_info.board->name,
+           boot_info.ncpus, boot_info.mem_bytes / MiB);
+
+    /* 6. What this boot is for: tests, benchmarks, or the (future) init. */
+    const char *arg;
+    size_t len;
+    irq_enable();
+    if (IS_ENABLED_KTEST && dt_bootarg(fdt, "ktest", &arg, &len)) {
+        const char *tok;
+        size_t tlen;
+        if (!dt_bootarg(fdt, "token", &tok, &tlen))
+            tok = "", tlen = 0;
+        int failed = len ? ktest_run_one(arg, len) : ktest_run_all(tok, tlen);
+        finish(failed == 0 ? 0 : 1);
+    }
+    if (dt_bootarg(fdt, "bench", NULL, NULL)) {
+        printk("[BENCH] stage%d/boot_to_main %lu insns\n", CONFIG_STAGE, boot_info.boot_insns);
+        finish(0);
+    }
+    printk("init: no init program yet (stage 1 base kernel); idling. Leave QEMU with Ctrl-A X.\n");
+    for (;;)
+        wfi();
+}

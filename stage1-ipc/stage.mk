@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: MIT
+#
+# stage.mk - what stage 1 contributes to a build (included by the top Makefile).
+#
+#   kernel-y        kernel sources (.c, .S), paths from the repository root
+#   kernel-inc      include directories for kernel code
+#   ktest-y         in-kernel test sources, linked when CONFIG_KTEST=y
+#   host-tests      host unit-test programs; for each T: T-src, T-args, T-deps
+
+S1 := stage1-ipc
+S1K := $(S1)/kernel
+
+kernel-inc += $(S1K)/include $(S1K)/arch/aarch64/include
+kernel-lds := $(S1K)/arch/aarch64/linker.ld
+
+# Boot and architecture
+kernel-y += $(S1K)/arch/aarch64/head.S
+kernel-y += $(S1K)/arch/aarch64/early.c
+kernel-y += $(S1K)/arch/aarch64/vectors.S
+kernel-y += $(S1K)/arch/aarch64/traps.c
+kernel-y += $(S1K)/arch/aarch64/mmu.c
+kernel-y += $(S1K)/arch/aarch64/cpu.c
+# Generic core
+kernel-y += $(S1K)/core/main.c
+kernel-y += $(S1K)/core/printk.c
+kernel-y += $(S1K)/core/panic.c
+kernel-y += $(S1K)/core/ksyms.c
+kernel-y += $(S1K)/core/ktest.c
+kernel-y += $(S1K)/lib/string.c
+kernel-y += $(S1K)/lib/dt.c
+# Drivers and boards
+kernel-y += $(S1K)/drivers/pl011.c
+kernel-y += $(S1K)/drivers/gicv2.c
+kernel-y += $(S1K)/plat/plat.c
+kernel-y += $(S1K)/plat/virt/board.c
+kernel-y += $(S1K)/plat/rpi4/board.c
+
+ktest-y += $(S1)/tests/ktest/boot_test.c
+
+# early.c runs with the MMU off: aligned accesses only, no stack protector.
+$(O)/obj/$(S1K)/arch/aarch64/early.c.o: EXTRA_CFLAGS := -mstrict-align -fno-stack-protector
+$(O)/obj/$(S1)/tests/ktest/%.c.o: EXTRA_CFLAGS := -DKTEST_SUITE='"stage1"'
+
+# Host unit tests (ASan + UBSan), run by `make host-tests`.
+host-tests += dt_test
+dt_test-src := $(S1K)/lib/dt.c $(S1)/tests/unit/dt_test.c
+dt_test-args := build/dtb/virt.dtb build/dtb/virt-gicv3.dtb $(RPI4_DTB)
+dt_test-deps := build/dtb/virt.dtb build/dtb/virt-gicv3.dtb $(RPI4_DTB)
+dt_test-suite := stage1

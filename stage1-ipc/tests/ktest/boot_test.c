@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+/*
+ * boot_test.c - in-kernel tests of the boot foundation: memory from the
+ * device tree, W^X mappings, exceptions, interrupts, the formatter, symbols.
+ *
+ * The KTEST_FAULT tests crash on purpose; the host harness boots them one
+ * at a time (bootarg ktest=<name>) to check that a panic or a hang is
+ * reported as a failure with the console's last lines, never a hang.
+ */
+#include <kernel.h>
+#include <ktest.h>
+#include <panic.h>
+#include <plat.h>
+#include <printk.h>
+#include <string.h>
+#include <arch/cpu.h>
+#include <arch/mmu.h>
+#include <arch/sysreg.h>
+#include <arch/trap.h>
+
+/* The device tree gave us memory, and all of it is reachable in the linear map. */
+KTEST(dt_memory_mapped)
+{
+    KT_ASSERT(boot_info.nmem >= 1);
+    KT_ASSERT(boot_info.mem_bytes >= 64 * MiB);
+    KT_ASSERT(mmu_kernel_readable(pa_to_linear(boot_info.image_pa)));
+    /* The kernel's own image is RAM: read it back through the linear map. */
+    extern char _head[];
+    KT_ASSERT_EQ(*(volatile uint32_t *)pa_to_linear(boot_info.image_pa + 56), 0x644d5241u);
+    KT_ASSERT_EQ(*(uint32_t *)(_head + 56), 0x644d5241u);
+}
+
+static int at_write_ok(uint64_t va)
+{
+    __asm__ volatile("at s1e1w, %0" ::"r"(va));
+    isb();
+    return !(read_sysreg(par_el1) & 1);
+}
+
+/* W^X: code is not writable, data is not executable, and the user half
+ * (the boot identity map) is gone. */
+KTEST(mmu_wx_and_no_identity)
+{
+    extern char _head[], __rodata_end[];
+    static uint64_t data_word = 1;
+    KT_ASSERT(mmu_kernel_readable((uint64_t)_head));
+    KT_ASSERT(!at_write_ok((uint64_t)_head));              /* text: read-only */
+    KT_ASSERT(!at_write_ok((uint64_t)__rodata_end - 8));   /* rodata: read-only */
+    KT_ASSERT(at_write_ok((uint64_t)&data_word));          /* data: writable */
+    KT_ASSERT(!mmu_kernel_readable(boot_info.image_pa));   /* identity map dropped */
+    KT_ASSERT(!mmu_kernel_readable(0));
+    KT_ASSERT(read_sysreg(sctlr_el1) & SCTLR_WXN);
+}
+
+static int brk_hits;
+static int brk_hook(struct trap_frame *tf)
+{
+    unsigned ec = (unsigned)(tf->esr >> ESR_EC_SHIFT) & 0x3f;
+    if (ec != ESR_EC_BRK64 || (tf->esr & 0xffff) != 0x123)
+        return 0;
+    brk_hits++;
+    tf->elr += 4; /* resume after the BRK */
+    return 1;
+}
+
+/* A synchronous exception goes through the vectors and returns with all
+ * registers intact. */
+KTEST(exception_returns)
+{
+    register uint64_t x19 __asm__("x19") = 0x1919191919191919ull;
+    brk_hits = 0;
+    trap_expect_hook = brk_hook;
+    __asm__ volatile("brk #0x123" : "+r"(x19)::"memory");
+    KT_ASSERT_EQ(brk_hits, 1);
+    KT_ASSERT_EQ(x19, 0x1919191919191919ull);
+    KT_ASSERT(trap_expect_hook == NULL);
+}
+
+/* The timer interrupt arrives through the GIC: ticks advance while we wait. */
+KTEST(timer_interrupts)
+{
+    KT_ASSERT(boot_info.timer_freq > 0);
+    KT_ASSERT(boot_info.timer_intid == 30); /* non-secure EL1 physical timer, PPI 14 */
+    uint64_t start = timer_ticks();
+    uint64_t t0 = read_sysreg(cntpct_el0);
+    while (timer_ticks() < start + 3 && read_sysreg(cntpct_el0) - t0 < boot_info.timer_freq)
+        wfi();
+    KT_ASSERT(timer_ticks() >= start + 3);
+}
+
+/* The formatter handles the conversions the kernel uses. */
+KTEST(printk_format)
+{
+    char b[64];
+    snprintk(b, sizeof(b), "%d|%5d|%-4d|%05d|%u|%x|%lx|%s|%c", -42, 7, 3, -12, 4000000000u,
+             0xbeefu, 0xffffffff80000000ul, "ok", 'z');
+    KT_ASSERT(!strcmp(b, "-42|    7|3   |-0012|4000000000|beef|ffffffff80000000|ok|z"));
+    KT_ASSERT_EQ(snprintk(b, 4, "%s", "truncated"), 9);
+    KT_ASSERT(!strcmp(b, "tru"));
+}
+
+/* Backtrace symbols: the kallsyms table names our own functions. */
+KTEST(ksyms_lookup)
+{
+    extern void kmain(paddr_t, paddr_t, unsigned);
+    uint64_t off = 99;
+    const char *n = ksym_lookup((uint64_t)kmain + 8, &off);
+    KT_ASSERT(n && !strcmp(n, "kmain"));
+    KT_ASSERT_EQ(off, 8);
+    KT_ASSERT(ksym_lookup(0x1000, &off) == NULL);
+}
+
+/* ---- deliberate crashes, only run when named ---------------------------- */
+
+static __attribute__((noinline)) void ktest_crash_here(volatile uint64_t *p) { *p = 0xdead; }
+
+KTEST_FAULT(fault_null_deref)
+{
+    ktest_crash_here((volatile uint64_t *)16);
+}
+
+KTEST_FAULT(fault_hang)
+{
+    irq_disable();
+    for (;;)
+        __asm__ volatile("" ::: "memory");
+}
