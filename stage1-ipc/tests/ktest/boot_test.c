@@ -112,11 +112,17 @@ KTEST(ksyms_lookup)
 
 /* ---- deliberate crashes, only run when named ---------------------------- */
 
-static __attribute__((noinline)) void ktest_crash_here(volatile uint64_t *p) { *p = 0xdead; }
+/* The address comes through a volatile so the compiler cannot see the crash coming. */
+static volatile uintptr_t bad_address = 16;
+
+static __attribute__((noinline)) void ktest_crash_here(void)
+{
+    *(volatile uint64_t *)bad_address = 0xdead;
+}
 
 KTEST_FAULT(fault_null_deref)
 {
-    ktest_crash_here((volatile uint64_t *)16);
+    ktest_crash_here();
 }
 
 KTEST_FAULT(fault_hang)
