@@ -180,7 +180,8 @@ host-tests: $(addprefix $(HOST_BIN)/,$(host-tests)) $(foreach t,$(host-tests),$(
 	$(Q)rc=0; $(foreach t,$(host-tests),$(HOST_BIN)/$(t) $($(t)-args) || rc=1;) exit $$rc
 
 # ---- run and debug ---------------------------------------------------------
-QEMU_ARGS = --board $(BOARD) --kernel $(KIMAGE) --smp $(SMP) --mem $(MEM) --cpu $(QEMU_CPU) \
+QEMU_ARGS = --board $(BOARD) --kernel $(KIMAGE) \
+            $(if $(filter virt,$(BOARD)),--smp $(SMP) --mem $(MEM) --cpu $(QEMU_CPU)) \
             $(if $(QEMU_MACHINE_OPTS),--machine-opts $(QEMU_MACHINE_OPTS)) \
             $(if $(APPEND),--append "$(APPEND)")
 

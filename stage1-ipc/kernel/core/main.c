@@ -30,26 +30,40 @@ void kmain(paddr_t dtb_pa, paddr_t image_pa, unsigned entry_el);
 #define IS_ENABLED_KTEST 0
 #endif
 
-/* Without a usable device tree there is no console to say so: stop with the
- * reason in x0 for a debugger (`make gdb`, `info registers`). */
-static __noreturn void halt_no_console(uint64_t why)
+/* Without a usable device tree there is no console to say so.  Say it
+ * through semihosting if the machine has it (QEMU with -semihosting-config,
+ * which the harness always passes) and exit with status 2; otherwise stop
+ * with the reason in x0 for a debugger (`make gdb`, `info registers`). */
+static __noreturn void halt_no_console(uint64_t why, const char *msg, int err)
 {
+    if (semihosting_write("hmk: cannot boot: ") == 0) {
+        semihosting_write(msg);
+        if (err)
+            semihosting_write(dt_strerror(err));
+        semihosting_write("\n");
+        semihosting_exit(2);
+    }
     for (;;)
         __asm__ volatile("mov x0, %0\n wfe" ::"r"(why) : "x0");
 }
 
 /* The console: the PL011 the device tree points at (dt_console()). */
+static paddr_t console_pa;
 static int console_init(const void *fdt)
 {
     struct dt_range r;
     int node = dt_console(fdt, "arm,pl011");
-    if (node < 0 || dt_reg(fdt, node, 0, &r) < 0)
-        return -1;
+    if (node < 0)
+        return node;
+    int err = dt_reg(fdt, node, 0, &r);
+    if (err < 0)
+        return err;
     uint64_t va = mmu_ioremap(r.base, r.size ? r.size : PAGE_SIZE);
     if (!va)
-        return -1;
+        return DT_EUNSUPPORTED;
     pl011_init(va);
     console_set(pl011_putc);
+    console_pa = r.base;
     return 0;
 }
 
@@ -119,15 +133,18 @@ void kmain(paddr_t dtb_pa, paddr_t image_pa, unsigned entry_el)
 
     /* 1. The device tree, mapped read-only by early.c. */
     const void *fdt = (const void *)pa_to_linear(dtb_pa);
-    if (dt_check(fdt, 2 * MiB) < 0)
-        halt_no_console(0xbadd7);
+    int err = dt_check(fdt, 2 * MiB);
+    if (err < 0)
+        halt_no_console(0xbadd7, "the device tree passed in x0 is not valid: ", err);
     boot_info.fdt = fdt;
 
     /* 2. The console; from here on problems can be reported. */
-    if (console_init(fdt) < 0)
-        halt_no_console(0xc0501e);
+    err = console_init(fdt);
+    if (err < 0)
+        halt_no_console(0xc0501e, "no console: no usable arm,pl011 node in the device tree: ", err);
     panic_semihosting = dt_bootarg(fdt, "semihosting", NULL, NULL);
     printk("\nhmk: HM-style teaching microkernel, stage %d, on %s\n", CONFIG_STAGE, dt_model(fdt));
+    printk("console: arm,pl011 at 0x%lx\n", console_pa);
     printk("hmk: loaded at 0x%lx, device tree at 0x%lx, entered at EL%u\n", image_pa, dtb_pa,
            entry_el);
 
@@ -167,6 +184,8 @@ void kmain(paddr_t dtb_pa, paddr_t image_pa, unsigned entry_el)
         int failed = len ? ktest_run_one(arg, len) : ktest_run_all(tok, tlen);
         finish(failed == 0 ? 0 : 1);
     }
+    if (dt_bootarg(fdt, "poweroff", NULL, NULL)) /* boot check only (tests, `make run APPEND=poweroff`) */
+        finish(0);
     if (dt_bootarg(fdt, "bench", NULL, NULL)) {
         printk("[BENCH] stage%d/boot_to_main %lu insns\n", CONFIG_STAGE, boot_info.boot_insns);
         finish(0);

@@ -7,6 +7,7 @@
 #include <printk.h>
 #include <arch/cpu.h>
 #include <arch/sysreg.h>
+#include <arch/trap.h>
 
 int64_t psci_call(int conduit, uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
 {
@@ -37,6 +38,27 @@ void semihosting_exit(unsigned code)
     __asm__ volatile("hlt #0xf000" : : "r"(x0), "r"(x1) : "memory");
     for (;;)
         wfi();
+}
+
+static int hlt_trapped;
+static int hlt_trap(struct trap_frame *tf)
+{
+    if (((tf->esr >> ESR_EC_SHIFT) & 0x3f) != ESR_EC_UNKNOWN)
+        return 0;
+    hlt_trapped = 1;
+    tf->elr += 4;
+    return 1;
+}
+
+int semihosting_write(const char *s)
+{
+    hlt_trapped = 0;
+    trap_expect_hook = hlt_trap;
+    register uint64_t x0 __asm__("x0") = 0x04; /* SYS_WRITE0 */
+    register uint64_t x1 __asm__("x1") = (uint64_t)s;
+    __asm__ volatile("hlt #0xf000" : "+r"(x0) : "r"(x1) : "memory");
+    trap_expect_hook = NULL;
+    return hlt_trapped ? -1 : 0;
 }
 
 static uint32_t tick_interval; /* counter ticks per kernel tick */

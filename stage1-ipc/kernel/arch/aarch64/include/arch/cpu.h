@@ -21,6 +21,10 @@ int64_t psci_call(int conduit, uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a
  *  SYS_EXIT with ADP_Stopped_ApplicationExit and `code`; QEMU exits with it.
  *  Only call when the run enabled semihosting: on hardware HLT would trap. */
 void semihosting_exit(unsigned code) __noreturn;
+/** Semihosting SYS_WRITE0 of `s`.  Safe to try anywhere: returns -1 if the
+ *  machine has no semihosting (HLT then traps as undefined; the trap is
+ *  caught and skipped), 0 if the string went out. */
+int semihosting_write(const char *s);
 
 /** Cycles since entry (head.S starts the counter). Under QEMU with
  *  -icount shift=0 one cycle is one instruction. */
