@@ -24,6 +24,14 @@ static bool run(const struct ktest *t)
     return false;
 }
 
+static void done(int passed, int total, const char *token, size_t token_len)
+{
+    printk("[DONE] %d/%d token=", passed, total);
+    for (size_t i = 0; i < token_len; i++)
+        console_putc(token[i]);
+    printk("\n");
+}
+
 int ktest_run_all(const char *token, size_t token_len)
 {
     int passed = 0, total = 0;
@@ -33,18 +41,18 @@ int ktest_run_all(const char *token, size_t token_len)
         total++;
         passed += run(t);
     }
-    printk("[DONE] %d/%d token=", passed, total);
-    for (size_t i = 0; i < token_len; i++)
-        console_putc(token[i]);
-    printk("\n");
+    done(passed, total, token, token_len);
     return total - passed;
 }
 
-int ktest_run_one(const char *name, size_t len)
+int ktest_run_one(const char *name, size_t len, const char *token, size_t token_len)
 {
     for (const struct ktest *t = __ktests_start; t < __ktests_end; t++)
-        if (strlen(t->name) == len && !memcmp(t->name, name, len))
-            return run(t) ? 0 : 1;
+        if (strlen(t->name) == len && !memcmp(t->name, name, len)) {
+            bool ok = run(t);
+            done(ok, 1, token, token_len);
+            return ok ? 0 : 1;
+        }
     printk("ktest: no test called '");
     for (size_t i = 0; i < len; i++)
         console_putc(name[i]);

@@ -181,7 +181,7 @@ void kmain(paddr_t dtb_pa, paddr_t image_pa, unsigned entry_el)
         size_t tlen;
         if (!dt_bootarg(fdt, "token", &tok, &tlen))
             tok = "", tlen = 0;
-        int failed = len ? ktest_run_one(arg, len) : ktest_run_all(tok, tlen);
+        int failed = len ? ktest_run_one(arg, len, tok, tlen) : ktest_run_all(tok, tlen);
         finish(failed == 0 ? 0 : 1);
     }
     if (dt_bootarg(fdt, "poweroff", NULL, NULL)) /* boot check only (tests, `make run APPEND=poweroff`) */

@@ -70,7 +70,8 @@ struct ktest {
 
 /** Run every non-fault test; returns the number that failed. */
 int ktest_run_all(const char *token, size_t token_len);
-/** Run the test called `name` (fault tests too); -1 if there is none. */
-int ktest_run_one(const char *name, size_t len);
+/** Run the test called `name` (fault tests too), then print `[DONE] p/1`;
+ *  returns 0 if it passed, 1 if it failed, -1 if there is no such test. */
+int ktest_run_one(const char *name, size_t len, const char *token, size_t token_len);
 
 #endif
