@@ -13,7 +13,7 @@
 struct ksym_table {
     uint64_t count;
     uint64_t text_end;
-    uint64_t addr[];  /* [count], sorted; then uint32_t name_off[count]; char names[] */
+    uint64_t addr[]; /* [count], sorted; then uint32_t name_off[count]; char names[] */
 };
 
 extern const struct ksym_table ksyms;

@@ -73,7 +73,8 @@ static void memory_init(const void *fdt)
     struct dt_range mem[DT_MAX_REGS];
     int n = dt_memory(fdt, mem, DT_MAX_REGS);
     if (n <= 0)
-        panic("device tree: no usable memory node (%s)", n < 0 ? dt_strerror(n) : "all sizes are 0");
+        panic("device tree: no usable memory node (%s)",
+              n < 0 ? dt_strerror(n) : "all sizes are 0");
     for (int i = 0; i < n; i++) {
         printk("mem: 0x%010lx-0x%010lx (%lu MiB)\n", mem[i].base, mem[i].base + mem[i].size - 1,
                mem[i].size / MiB);
@@ -184,7 +185,8 @@ void kmain(paddr_t dtb_pa, paddr_t image_pa, unsigned entry_el)
         int failed = len ? ktest_run_one(arg, len, tok, tlen) : ktest_run_all(tok, tlen);
         finish(failed == 0 ? 0 : 1);
     }
-    if (dt_bootarg(fdt, "poweroff", NULL, NULL)) /* boot check only (tests, `make run APPEND=poweroff`) */
+    if (dt_bootarg(fdt, "poweroff", NULL,
+                   NULL)) /* boot check only (tests, `make run APPEND=poweroff`) */
         finish(0);
     if (dt_bootarg(fdt, "bench", NULL, NULL)) {
         printk("[BENCH] stage%d/boot_to_main %lu insns\n", CONFIG_STAGE, boot_info.boot_insns);

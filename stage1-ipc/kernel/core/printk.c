@@ -11,7 +11,10 @@
 
 static void (*console_out)(char c);
 
-void console_set(void (*putc)(char c)) { console_out = putc; }
+void console_set(void (*putc)(char c))
+{
+    console_out = putc;
+}
 
 void console_putc(char c)
 {

@@ -30,8 +30,14 @@
 static volatile uint8_t *gicd, *gicc;
 static irq_handler_t handlers[NR_INTIDS];
 
-static inline void w32(volatile uint8_t *b, unsigned off, uint32_t v) { *(volatile uint32_t *)(b + off) = v; }
-static inline uint32_t r32(volatile uint8_t *b, unsigned off) { return *(volatile uint32_t *)(b + off); }
+static inline void w32(volatile uint8_t *b, unsigned off, uint32_t v)
+{
+    *(volatile uint32_t *)(b + off) = v;
+}
+static inline uint32_t r32(volatile uint8_t *b, unsigned off)
+{
+    return *(volatile uint32_t *)(b + off);
+}
 
 void gicv2_init(uint64_t dist, uint64_t cpu)
 {

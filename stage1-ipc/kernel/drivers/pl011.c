@@ -10,15 +10,21 @@
 #define UARTDR 0x00
 #define UARTFR 0x18
 #define UARTCR 0x30
-#define FR_TXFF (1 << 5)  /* transmit FIFO full */
+#define FR_TXFF (1 << 5) /* transmit FIFO full */
 #define CR_UARTEN (1 << 0)
 #define CR_TXE (1 << 8)
 #define CR_RXE (1 << 9)
 
 static volatile uint32_t *uart;
 
-static inline uint32_t rd(unsigned off) { return uart[off / 4]; }
-static inline void wr(unsigned off, uint32_t v) { uart[off / 4] = v; }
+static inline uint32_t rd(unsigned off)
+{
+    return uart[off / 4];
+}
+static inline void wr(unsigned off, uint32_t v)
+{
+    uart[off / 4] = v;
+}
 
 void pl011_init(uint64_t regs)
 {

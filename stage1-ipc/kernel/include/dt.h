@@ -29,18 +29,18 @@
 
 /** A physical address range [base, base + size). */
 struct dt_range {
-	uint64_t base; /**< CPU physical base address */
-	uint64_t size; /**< size in bytes */
+    uint64_t base; /**< CPU physical base address */
+    uint64_t size; /**< size in bytes */
 };
 
 /** Error codes: functions return DT_OK (or a count/offset) or one of these negative values. */
 enum dt_err {
-	DT_OK = 0,            /**< success */
-	DT_EBADTREE = -1,     /**< blob or property malformed */
-	DT_ENOTFOUND = -2,    /**< node, property or entry absent */
-	DT_EINVAL = -3,       /**< bad argument from the caller */
-	DT_ENOSPC = -4,       /**< caller's output array too small */
-	DT_EUNSUPPORTED = -5, /**< well formed, but beyond what this module handles */
+    DT_OK = 0,            /**< success */
+    DT_EBADTREE = -1,     /**< blob or property malformed */
+    DT_ENOTFOUND = -2,    /**< node, property or entry absent */
+    DT_EINVAL = -3,       /**< bad argument from the caller */
+    DT_ENOSPC = -4,       /**< caller's output array too small */
+    DT_EUNSUPPORTED = -5, /**< well formed, but beyond what this module handles */
 };
 
 /**
@@ -168,17 +168,17 @@ int dt_reserved(const void *fdt, struct dt_range *out, int max);
 
 /** How a secondary CPU is started (DT spec 3.8.1 "enable-method"). */
 enum dt_enable {
-	DT_ENABLE_NONE,       /**< no enable-method */
-	DT_ENABLE_PSCI,       /**< "psci": PSCI CPU_ON */
-	DT_ENABLE_SPIN_TABLE, /**< "spin-table": write entry to release_addr */
-	DT_ENABLE_OTHER,      /**< some other (unsupported) method */
+    DT_ENABLE_NONE,       /**< no enable-method */
+    DT_ENABLE_PSCI,       /**< "psci": PSCI CPU_ON */
+    DT_ENABLE_SPIN_TABLE, /**< "spin-table": write entry to release_addr */
+    DT_ENABLE_OTHER,      /**< some other (unsupported) method */
 };
 
 /** One CPU. */
 struct dt_cpu {
-	uint64_t mpidr;          /**< reg: MPIDR affinity fields */
-	enum dt_enable enable;   /**< enable method */
-	uint64_t release_addr;   /**< cpu-release-addr (spin-table only, else 0) */
+    uint64_t mpidr;        /**< reg: MPIDR affinity fields */
+    enum dt_enable enable; /**< enable method */
+    uint64_t release_addr; /**< cpu-release-addr (spin-table only, else 0) */
 };
 
 /**
@@ -200,9 +200,9 @@ int dt_cpus(const void *fdt, struct dt_cpu *out, int max);
 
 /** How PSCI calls are made. */
 enum dt_psci_conduit {
-	DT_PSCI_NONE, /**< no usable PSCI node */
-	DT_PSCI_HVC,  /**< HVC #0 */
-	DT_PSCI_SMC,  /**< SMC #0 */
+    DT_PSCI_NONE, /**< no usable PSCI node */
+    DT_PSCI_HVC,  /**< HVC #0 */
+    DT_PSCI_SMC,  /**< SMC #0 */
 };
 
 /**
@@ -263,8 +263,8 @@ bool dt_node_compatible(const void *fdt, int node, const char *compat);
 
 /** One GIC interrupt specifier, decoded. */
 struct dt_irq {
-	uint32_t intid; /**< GIC INTID: SPI n -> 32 + n, PPI n -> 16 + n */
-	uint32_t flags; /**< third cell: trigger type (and PPI CPU mask) */
+    uint32_t intid; /**< GIC INTID: SPI n -> 32 + n, PPI n -> 16 + n */
+    uint32_t flags; /**< third cell: trigger type (and PPI CPU mask) */
 };
 
 /**
@@ -289,16 +289,16 @@ int dt_irq(const void *fdt, int node, int idx, struct dt_irq *out);
 
 /** GIC architecture version. */
 enum dt_gic_version {
-	DT_GIC_V2 = 2, /**< GICv2: distributor + CPU interface */
-	DT_GIC_V3 = 3, /**< GICv3: distributor + redistributors */
+    DT_GIC_V2 = 2, /**< GICv2: distributor + CPU interface */
+    DT_GIC_V3 = 3, /**< GICv3: distributor + redistributors */
 };
 
 /** The interrupt controller. */
 struct dt_gic {
-	enum dt_gic_version version; /**< 2 or 3 */
-	uint64_t dist;               /**< distributor base (reg[0]) */
-	uint64_t cpu_or_redist;      /**< v2: CPU interface, v3: first redistributor region (reg[1]) */
-	int node;                    /**< node offset of the GIC */
+    enum dt_gic_version version; /**< 2 or 3 */
+    uint64_t dist;               /**< distributor base (reg[0]) */
+    uint64_t cpu_or_redist;      /**< v2: CPU interface, v3: first redistributor region (reg[1]) */
+    int node;                    /**< node offset of the GIC */
 };
 
 /**
@@ -314,11 +314,11 @@ int dt_gic(const void *fdt, struct dt_gic *out);
 
 /** The ARM generic timer. */
 struct dt_timer {
-	struct dt_irq sec_phys; /**< secure physical timer (interrupts[0]) */
-	struct dt_irq phys;     /**< non-secure physical timer (interrupts[1]) */
-	struct dt_irq virt;     /**< virtual timer (interrupts[2]) */
-	struct dt_irq hyp;      /**< hypervisor timer (interrupts[3]) */
-	uint32_t freq;          /**< clock-frequency, or 0 if absent (use CNTFRQ_EL0) */
+    struct dt_irq sec_phys; /**< secure physical timer (interrupts[0]) */
+    struct dt_irq phys;     /**< non-secure physical timer (interrupts[1]) */
+    struct dt_irq virt;     /**< virtual timer (interrupts[2]) */
+    struct dt_irq hyp;      /**< hypervisor timer (interrupts[3]) */
+    uint32_t freq;          /**< clock-frequency, or 0 if absent (use CNTFRQ_EL0) */
 };
 
 /**

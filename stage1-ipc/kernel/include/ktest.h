@@ -31,7 +31,7 @@ struct ktest_result {
     const char *file;
     int line;
     const char *expr;
-    uint64_t a, b;      /* values for KT_ASSERT_EQ */
+    uint64_t a, b; /* values for KT_ASSERT_EQ */
     bool has_values;
 };
 
@@ -39,33 +39,33 @@ struct ktest {
     const char *suite;
     const char *name;
     void (*fn)(struct ktest_result *kt_);
-    bool fault;         /* crashes on purpose: run only when named */
+    bool fault; /* crashes on purpose: run only when named */
 };
 
-#define KTEST_DEFINE(n, is_fault)                                                    \
-    static void ktest_fn_##n(struct ktest_result *kt_);                              \
-    static const struct ktest ktest_##n __used __section(".ktests") __aligned(8) = { \
-        KTEST_SUITE, #n, ktest_fn_##n, is_fault};                                    \
+#define KTEST_DEFINE(n, is_fault)                                       \
+    static void ktest_fn_##n(struct ktest_result *kt_);                 \
+    static const struct ktest ktest_##n __used __section(".ktests")     \
+            __aligned(8) = { KTEST_SUITE, #n, ktest_fn_##n, is_fault }; \
     static void ktest_fn_##n(struct ktest_result *kt_ __attribute__((unused)))
 
 #define KTEST(n) KTEST_DEFINE(n, false)
 #define KTEST_FAULT(n) KTEST_DEFINE(n, true)
 
-#define KT_ASSERT(e)                                                                 \
-    do {                                                                             \
-        if (!(e)) {                                                                  \
-            *kt_ = (struct ktest_result){true, __FILE__, __LINE__, #e, 0, 0, false}; \
-            return;                                                                  \
-        }                                                                            \
+#define KT_ASSERT(e)                                                                   \
+    do {                                                                               \
+        if (!(e)) {                                                                    \
+            *kt_ = (struct ktest_result){ true, __FILE__, __LINE__, #e, 0, 0, false }; \
+            return;                                                                    \
+        }                                                                              \
     } while (0)
 
-#define KT_ASSERT_EQ(x, y)                                                                    \
-    do {                                                                                      \
-        uint64_t a_ = (uint64_t)(x), b_ = (uint64_t)(y);                                      \
-        if (a_ != b_) {                                                                       \
-            *kt_ = (struct ktest_result){true, __FILE__, __LINE__, #x " == " #y, a_, b_, true}; \
-            return;                                                                           \
-        }                                                                                     \
+#define KT_ASSERT_EQ(x, y)                                                                        \
+    do {                                                                                          \
+        uint64_t a_ = (uint64_t)(x), b_ = (uint64_t)(y);                                          \
+        if (a_ != b_) {                                                                           \
+            *kt_ = (struct ktest_result){ true, __FILE__, __LINE__, #x " == " #y, a_, b_, true }; \
+            return;                                                                               \
+        }                                                                                         \
     } while (0)
 
 /** Run every non-fault test; returns the number that failed. */

@@ -21,10 +21,10 @@ void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
 void panic_trap(const char *reason, const struct trap_frame *tf) __noreturn;
 
 /** BUG_ON(cond): a kernel invariant; a panic naming the file and line. */
-#define BUG_ON(cond)                                                                 \
-    do {                                                                             \
-        if (unlikely(cond))                                                          \
-            panic("BUG at %s:%d: %s", __FILE__, __LINE__, #cond);                    \
+#define BUG_ON(cond)                                              \
+    do {                                                          \
+        if (unlikely(cond))                                       \
+            panic("BUG at %s:%d: %s", __FILE__, __LINE__, #cond); \
     } while (0)
 
 /** Look up the function containing `addr`; returns its name or NULL and sets

@@ -15,9 +15,9 @@
 #include <kernel.h>
 
 struct plat_board {
-    const char *name;            /**< short name printed on the boot line */
-    const char *const *compat;   /**< root compatible strings, NULL-terminated */
-    void (*poweroff)(void);      /**< power off without PSCI, or NULL */
+    const char *name;          /**< short name printed on the boot line */
+    const char *const *compat; /**< root compatible strings, NULL-terminated */
+    void (*poweroff)(void);    /**< power off without PSCI, or NULL */
 };
 
 #define PLAT_BOARD(var) \
@@ -25,17 +25,17 @@ struct plat_board {
 
 /** What boot found out about the machine; filled once by kmain(). */
 struct boot_info {
-    const void *fdt;             /**< the device tree (linear-map address) */
-    paddr_t fdt_pa;              /**< where the boot loader put it */
-    paddr_t image_pa;            /**< where the kernel image was loaded */
+    const void *fdt;  /**< the device tree (linear-map address) */
+    paddr_t fdt_pa;   /**< where the boot loader put it */
+    paddr_t image_pa; /**< where the kernel image was loaded */
     const struct plat_board *board;
-    unsigned ncpus;              /**< cpu nodes in the device tree */
-    uint64_t mem_bytes;          /**< sum of the device tree's memory ranges */
-    unsigned nmem;               /**< number of memory ranges */
-    int psci;                    /**< enum dt_psci_conduit */
-    uint32_t timer_freq;         /**< generic timer frequency, Hz */
-    uint32_t timer_intid;        /**< EL1 physical timer interrupt */
-    uint64_t boot_insns;         /**< PMU cycles from entry to kmain */
+    unsigned ncpus;       /**< cpu nodes in the device tree */
+    uint64_t mem_bytes;   /**< sum of the device tree's memory ranges */
+    unsigned nmem;        /**< number of memory ranges */
+    int psci;             /**< enum dt_psci_conduit */
+    uint32_t timer_freq;  /**< generic timer frequency, Hz */
+    uint32_t timer_intid; /**< EL1 physical timer interrupt */
+    uint64_t boot_insns;  /**< PMU cycles from entry to kmain */
 };
 
 extern struct boot_info boot_info;

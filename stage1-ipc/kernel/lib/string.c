@@ -131,7 +131,8 @@ unsigned long strtoul(const char *s, char **end, int base)
     unsigned long v = 0;
     while (*s == ' ' || *s == '\t')
         s++;
-    if ((base == 0 || base == 16) && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && digit(s[2]) < 16) {
+    if ((base == 0 || base == 16) && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') &&
+        digit(s[2]) < 16) {
         s += 2;
         base = 16;
     } else if (base == 0) {
@@ -147,4 +148,7 @@ unsigned long strtoul(const char *s, char **end, int base)
 /* libfdt.a was compiled with -fstack-protector-strong. */
 uintptr_t __stack_chk_guard = 0x5ca1ab1e0ddba11ull;
 
-void __stack_chk_fail(void) { panic("stack smashing detected"); }
+void __stack_chk_fail(void)
+{
+    panic("stack smashing detected");
+}

@@ -44,10 +44,10 @@ KTEST(mmu_wx_and_no_identity)
     extern char _head[], __rodata_end[];
     static uint64_t data_word = 1;
     KT_ASSERT(mmu_kernel_readable((uint64_t)_head));
-    KT_ASSERT(!at_write_ok((uint64_t)_head));              /* text: read-only */
-    KT_ASSERT(!at_write_ok((uint64_t)__rodata_end - 8));   /* rodata: read-only */
-    KT_ASSERT(at_write_ok((uint64_t)&data_word));          /* data: writable */
-    KT_ASSERT(!mmu_kernel_readable(boot_info.image_pa));   /* identity map dropped */
+    KT_ASSERT(!at_write_ok((uint64_t)_head));            /* text: read-only */
+    KT_ASSERT(!at_write_ok((uint64_t)__rodata_end - 8)); /* rodata: read-only */
+    KT_ASSERT(at_write_ok((uint64_t)&data_word));        /* data: writable */
+    KT_ASSERT(!mmu_kernel_readable(boot_info.image_pa)); /* identity map dropped */
     KT_ASSERT(!mmu_kernel_readable(0));
     KT_ASSERT(read_sysreg(sctlr_el1) & SCTLR_WXN);
 }
@@ -92,8 +92,8 @@ KTEST(timer_interrupts)
 KTEST(printk_format)
 {
     char b[64];
-    snprintk(b, sizeof(b), "%d|%5d|%-4d|%05d|%u|%x|%lx|%s|%c", -42, 7, 3, -12, 4000000000u,
-             0xbeefu, 0xffffffff80000000ul, "ok", 'z');
+    snprintk(b, sizeof(b), "%d|%5d|%-4d|%05d|%u|%x|%lx|%s|%c", -42, 7, 3, -12, 4000000000u, 0xbeefu,
+             0xffffffff80000000ul, "ok", 'z');
     KT_ASSERT(!strcmp(b, "-42|    7|3   |-0012|4000000000|beef|ffffffff80000000|ok|z"));
     KT_ASSERT_EQ(snprintk(b, 4, "%s", "truncated"), 9);
     KT_ASSERT(!strcmp(b, "tru"));

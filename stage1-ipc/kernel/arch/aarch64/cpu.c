@@ -17,11 +17,13 @@ int64_t psci_call(int conduit, uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a
     register uint64_t x3 __asm__("x3") = a3;
     /* SMCCC: x4..x17 may be clobbered by the callee. */
     if (conduit == DT_PSCI_HVC)
-        __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)::"x4", "x5", "x6", "x7",
-                         "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "memory");
+        __asm__ volatile("hvc #0"
+                         : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)::"x4", "x5", "x6", "x7", "x8",
+                           "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "memory");
     else if (conduit == DT_PSCI_SMC)
-        __asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)::"x4", "x5", "x6", "x7",
-                         "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "memory");
+        __asm__ volatile("smc #0"
+                         : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)::"x4", "x5", "x6", "x7", "x8",
+                           "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "memory");
     else
         return -1;
     return (int64_t)x0;
@@ -81,7 +83,10 @@ void timer_irq(void)
     write_sysreg(cntp_tval_el0, tick_interval);
 }
 
-uint64_t timer_ticks(void) { return READ_ONCE(ticks); }
+uint64_t timer_ticks(void)
+{
+    return READ_ONCE(ticks);
+}
 
 uint64_t timer_now_ns(void)
 {

@@ -34,7 +34,10 @@ extern char _head[], _etext[], __rodata_end[], __bss_end[];
 
 /* Data access with the MMU off is to Device memory: go through volatile so
  * the compiler emits plain aligned 64-bit stores only. */
-static void set(pte_t *t, unsigned i, pte_t v) { ((volatile pte_t *)t)[i] = v; }
+static void set(pte_t *t, unsigned i, pte_t v)
+{
+    ((volatile pte_t *)t)[i] = v;
+}
 
 static uint64_t be32(const volatile uint8_t *p)
 {
@@ -48,7 +51,8 @@ void early_map(uint64_t dtb_pa, uint64_t image_pa)
     uint64_t end = image_pa + (uint64_t)(__bss_end - _head);
     /* Read-only and executable: SCTLR_EL1.WXN makes anything writable
      * execute-never, and only a few instructions run from here. */
-    const pte_t block_rx = PTE_VALID | PTE_BLOCK | PTE_AF | PTE_SH_INNER | PTE_ATTR(MT_NORMAL) | PTE_AP_EL1_RO;
+    const pte_t block_rx =
+            PTE_VALID | PTE_BLOCK | PTE_AF | PTE_SH_INNER | PTE_ATTR(MT_NORMAL) | PTE_AP_EL1_RO;
 
     /* Identity: one 1 GiB block (level 1 index = PA bits [38:30]). */
     set(boot_ttbr0_l1, (image_pa >> 30) & 511, (image_pa & ~((1ul << 30) - 1)) | block_rx);
@@ -60,7 +64,9 @@ void early_map(uint64_t dtb_pa, uint64_t image_pa)
         set(boot_kimage_l2, t, (uint64_t)boot_kimage_l3[t] | PTE_VALID | PTE_TABLE);
     for (uint64_t pa = image_pa; pa < end; pa += PAGE_SIZE) {
         uint64_t off = pa - image_pa;
-        pte_t prot = pa < text_end ? PROT_KERNEL_TEXT : pa < ro_end ? PROT_KERNEL_RO : PROT_KERNEL_RW;
+        pte_t prot = pa < text_end ? PROT_KERNEL_TEXT :
+                     pa < ro_end   ? PROT_KERNEL_RO :
+                                     PROT_KERNEL_RW;
         set(boot_kimage_l3[off >> 21], (off >> 12) & 511, pa | PTE_PAGE | prot);
     }
 
@@ -71,5 +77,6 @@ void early_map(uint64_t dtb_pa, uint64_t image_pa)
     if (be32(h) != 0xd00dfeed || size > (2 << 20))
         size = 0x40; /* not a device tree: map the header so kmain can say so */
     for (uint64_t gb = dtb_pa >> 30; gb <= (dtb_pa + size - 1) >> 30; gb++)
-        set(boot_ttbr1_l1, gb & 511, (gb << 30) | PTE_VALID | PTE_BLOCK | (PROT_KERNEL_RO & ~PTE_VALID));
+        set(boot_ttbr1_l1, gb & 511,
+            (gb << 30) | PTE_VALID | PTE_BLOCK | (PROT_KERNEL_RO & ~PTE_VALID));
 }

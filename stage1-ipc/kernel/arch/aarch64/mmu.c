@@ -30,9 +30,15 @@ static pte_t empty_l1[ENTRIES] __aligned(PAGE_SIZE);
 extern char _head[];
 static paddr_t image_pa;
 
-static paddr_t kimage_pa(const void *va) { return image_pa + ((uintptr_t)va - (uintptr_t)_head); }
+static paddr_t kimage_pa(const void *va)
+{
+    return image_pa + ((uintptr_t)va - (uintptr_t)_head);
+}
 
-void mmu_init(paddr_t loaded_at) { image_pa = loaded_at; }
+void mmu_init(paddr_t loaded_at)
+{
+    image_pa = loaded_at;
+}
 
 static pte_t *pt_alloc(void)
 {

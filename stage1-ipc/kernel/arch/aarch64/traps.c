@@ -17,29 +17,46 @@ int (*trap_expect_hook)(struct trap_frame *tf);
 const char *esr_class_name(unsigned ec)
 {
     switch (ec) {
-    case ESR_EC_UNKNOWN: return "unknown reason (undefined instruction?)";
-    case ESR_EC_WFX: return "WFI/WFE";
-    case ESR_EC_FP: return "FP/SIMD access";
-    case ESR_EC_ILL: return "illegal execution state";
-    case ESR_EC_SVC64: return "SVC";
-    case ESR_EC_HVC64: return "HVC";
-    case ESR_EC_SMC64: return "SMC";
-    case ESR_EC_SYS64: return "system register access";
-    case ESR_EC_IABT_LOW: return "instruction abort from EL0";
-    case ESR_EC_IABT_CUR: return "instruction abort at EL1";
-    case ESR_EC_PC_ALIGN: return "PC alignment fault";
-    case ESR_EC_DABT_LOW: return "data abort from EL0";
-    case ESR_EC_DABT_CUR: return "data abort at EL1";
-    case ESR_EC_SP_ALIGN: return "SP alignment fault";
-    case ESR_EC_SERROR: return "SError";
-    case ESR_EC_BRK64: return "BRK instruction";
-    default: return "unexpected exception class";
+    case ESR_EC_UNKNOWN:
+        return "unknown reason (undefined instruction?)";
+    case ESR_EC_WFX:
+        return "WFI/WFE";
+    case ESR_EC_FP:
+        return "FP/SIMD access";
+    case ESR_EC_ILL:
+        return "illegal execution state";
+    case ESR_EC_SVC64:
+        return "SVC";
+    case ESR_EC_HVC64:
+        return "HVC";
+    case ESR_EC_SMC64:
+        return "SMC";
+    case ESR_EC_SYS64:
+        return "system register access";
+    case ESR_EC_IABT_LOW:
+        return "instruction abort from EL0";
+    case ESR_EC_IABT_CUR:
+        return "instruction abort at EL1";
+    case ESR_EC_PC_ALIGN:
+        return "PC alignment fault";
+    case ESR_EC_DABT_LOW:
+        return "data abort from EL0";
+    case ESR_EC_DABT_CUR:
+        return "data abort at EL1";
+    case ESR_EC_SP_ALIGN:
+        return "SP alignment fault";
+    case ESR_EC_SERROR:
+        return "SError";
+    case ESR_EC_BRK64:
+        return "BRK instruction";
+    default:
+        return "unexpected exception class";
     }
 }
 
 static const char *const kind_names[16] = {
-    "sync EL1t", "IRQ EL1t", "FIQ EL1t", "SError EL1t",
-    "sync EL1h", "IRQ EL1h", "FIQ EL1h", "SError EL1h",
+    "sync EL1t",          "IRQ EL1t",          "FIQ EL1t",          "SError EL1t",
+    "sync EL1h",          "IRQ EL1h",          "FIQ EL1h",          "SError EL1h",
     "sync EL0 (AArch64)", "IRQ EL0 (AArch64)", "FIQ EL0 (AArch64)", "SError EL0 (AArch64)",
     "sync EL0 (AArch32)", "IRQ EL0 (AArch32)", "FIQ EL0 (AArch32)", "SError EL0 (AArch32)",
 };

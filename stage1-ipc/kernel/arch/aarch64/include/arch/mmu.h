@@ -60,8 +60,10 @@
 
 /* Kernel mapping kinds, W^X: nothing is both writable and executable. */
 #define PROT_KERNEL_TEXT (PTE_AF | PTE_SH_INNER | PTE_ATTR(MT_NORMAL) | PTE_AP_EL1_RO | PTE_UXN)
-#define PROT_KERNEL_RO (PTE_AF | PTE_SH_INNER | PTE_ATTR(MT_NORMAL) | PTE_AP_EL1_RO | PTE_UXN | PTE_PXN)
-#define PROT_KERNEL_RW (PTE_AF | PTE_SH_INNER | PTE_ATTR(MT_NORMAL) | PTE_AP_EL1_RW | PTE_UXN | PTE_PXN)
+#define PROT_KERNEL_RO \
+    (PTE_AF | PTE_SH_INNER | PTE_ATTR(MT_NORMAL) | PTE_AP_EL1_RO | PTE_UXN | PTE_PXN)
+#define PROT_KERNEL_RW \
+    (PTE_AF | PTE_SH_INNER | PTE_ATTR(MT_NORMAL) | PTE_AP_EL1_RW | PTE_UXN | PTE_PXN)
 #define PROT_DEVICE (PTE_AF | PTE_ATTR(MT_DEVICE_nGnRE) | PTE_AP_EL1_RW | PTE_UXN | PTE_PXN)
 
 /* TCR_EL1 (D19.2.139): 39-bit, 4K granule, inner-shareable write-back walks */
@@ -74,14 +76,21 @@
 #define TCR_EPD0 (UL(1) << 7)
 #define TCR_IPS_SHIFT 32
 #define TCR_AS (UL(1) << 36)
-#define TCR_VALUE (TCR_T0SZ(64 - VA_BITS) | TCR_T1SZ(64 - VA_BITS) | TCR_WALK0 | TCR_WALK1 | \
-                   TCR_TG0_4K | TCR_TG1_4K)
+#define TCR_VALUE                                                                           \
+    (TCR_T0SZ(64 - VA_BITS) | TCR_T1SZ(64 - VA_BITS) | TCR_WALK0 | TCR_WALK1 | TCR_TG0_4K | \
+     TCR_TG1_4K)
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
-static inline uint64_t pa_to_linear(uint64_t pa) { return LINEAR_BASE + pa; }
-static inline uint64_t linear_to_pa(uint64_t va) { return va - LINEAR_BASE; }
+static inline uint64_t pa_to_linear(uint64_t pa)
+{
+    return LINEAR_BASE + pa;
+}
+static inline uint64_t linear_to_pa(uint64_t va)
+{
+    return va - LINEAR_BASE;
+}
 
 /** Map [pa, pa + size) of device registers; returns the virtual address
  *  (same offset within the page) or 0 when the device window is full. */

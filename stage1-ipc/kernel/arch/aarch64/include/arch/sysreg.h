@@ -11,7 +11,12 @@
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
-#define read_sysreg(r) ({ uint64_t __v; __asm__ volatile("mrs %0, " #r : "=r"(__v)); __v; })
+#define read_sysreg(r)                               \
+    ({                                               \
+        uint64_t __v;                                \
+        __asm__ volatile("mrs %0, " #r : "=r"(__v)); \
+        __v;                                         \
+    })
 #define write_sysreg(r, v) __asm__ volatile("msr " #r ", %0" ::"r"((uint64_t)(v)))
 #define isb() __asm__ volatile("isb" ::: "memory")
 #define dsb(opt) __asm__ volatile("dsb " #opt ::: "memory")
@@ -20,17 +25,20 @@
 #define irq_enable() __asm__ volatile("msr daifclr, #2" ::: "memory")
 #define irq_disable() __asm__ volatile("msr daifset, #2" ::: "memory")
 
-static inline unsigned cpu_current_el(void) { return (read_sysreg(CurrentEL) >> 2) & 3; }
+static inline unsigned cpu_current_el(void)
+{
+    return (read_sysreg(CurrentEL) >> 2) & 3;
+}
 #endif
 
 /* SCTLR_EL1 (D19.2.118) */
-#define SCTLR_M (1 << 0)       /* MMU enable */
-#define SCTLR_A (1 << 1)       /* alignment check */
-#define SCTLR_C (1 << 2)       /* data cache enable */
-#define SCTLR_SA (1 << 3)      /* SP alignment check, EL1 */
-#define SCTLR_SA0 (1 << 4)     /* SP alignment check, EL0 */
-#define SCTLR_I (1 << 12)      /* instruction cache enable */
-#define SCTLR_WXN (1 << 19)    /* writable implies execute-never */
+#define SCTLR_M (1 << 0)    /* MMU enable */
+#define SCTLR_A (1 << 1)    /* alignment check */
+#define SCTLR_C (1 << 2)    /* data cache enable */
+#define SCTLR_SA (1 << 3)   /* SP alignment check, EL1 */
+#define SCTLR_SA0 (1 << 4)  /* SP alignment check, EL0 */
+#define SCTLR_I (1 << 12)   /* instruction cache enable */
+#define SCTLR_WXN (1 << 19) /* writable implies execute-never */
 #define SCTLR_EL1_RES1 ((1 << 11) | (1 << 20) | (1 << 22) | (1 << 23) | (1 << 28) | (1 << 29))
 
 /* HCR_EL2 (D19.2.49): RW=1, EL1 is AArch64 */

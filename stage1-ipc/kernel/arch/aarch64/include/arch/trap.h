@@ -7,7 +7,7 @@
 #ifndef ARCH_TRAP_H
 #define ARCH_TRAP_H
 
-#define TF_X(n) ((n) * 8)
+#define TF_X(n) ((n)*8)
 #define TF_SP 248
 #define TF_ELR 256
 #define TF_SPSR 264
@@ -29,8 +29,8 @@
 #include <stdint.h>
 
 struct trap_frame {
-    uint64_t x[31];  /* x0..x30 */
-    uint64_t sp;     /* the interrupted SP (SP_EL0 for traps from EL0) */
+    uint64_t x[31]; /* x0..x30 */
+    uint64_t sp;    /* the interrupted SP (SP_EL0 for traps from EL0) */
     uint64_t elr;
     uint64_t spsr;
     uint64_t esr;
