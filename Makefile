@@ -73,18 +73,18 @@ endif
 KCONFIG_FORCE += CONFIG_STAGE=$(STAGE) CONFIG_BOARD_$(shell echo $(BOARD) | tr a-z A-Z)=y
 
 # ---- kernel ----------------------------------------------------------------
-GCC_INC := $(shell $(CC) -print-file-name=include 2>/dev/null)
-LIBGCC := $(shell $(CC) -print-libgcc-file-name 2>/dev/null)
+GCC_INC = $(shell $(CC) -print-file-name=include 2>/dev/null)
+LIBGCC = $(shell $(CC) -print-libgcc-file-name 2>/dev/null)
 LIBFDT := /usr/lib/aarch64-linux-gnu/libfdt.a
 
-KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INC) \
+KCFLAGS = -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INC) \
            -I$(O)/include -I$(O)/fdt-include $(addprefix -I,$(kernel-inc)) \
            -Istage1-ipc/kernel/include/libc \
            -mgeneral-regs-only -mcmodel=small -fno-pic -fno-pie -fno-common \
            -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-stack-protector \
            -mbranch-protection=none -fno-strict-aliasing \
            -Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP
-KASFLAGS := -D__ASSEMBLER__ $(filter-out -std=gnu11,$(KCFLAGS))
+KASFLAGS = -D__ASSEMBLER__ $(filter-out -std=gnu11,$(KCFLAGS))
 KLDFLAGS := -nostdlib -static -no-pie -Wl,--no-dynamic-linker -Wl,-z,max-page-size=4096 \
             -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
 
