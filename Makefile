@@ -80,7 +80,7 @@ LIBFDT := /usr/lib/aarch64-linux-gnu/libfdt.a
 KCFLAGS = -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INC) \
            -I$(O)/include -I$(O)/fdt-include $(addprefix -I,$(kernel-inc)) \
            -Istage1-ipc/kernel/include/libc \
-           -mgeneral-regs-only -mcmodel=small -fno-pic -fno-pie -fno-common \
+           -mgeneral-regs-only -mno-outline-atomics -mcmodel=small -fno-pic -fno-pie -fno-common \
            -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-stack-protector \
            -mbranch-protection=none -fno-strict-aliasing \
            -Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP
@@ -110,12 +110,16 @@ $(O)/fdt-include/libfdt.h:
 	$(Q)mkdir -p $(dir $@)
 	$(Q)for h in libfdt.h fdt.h libfdt_env.h; do ln -sf /usr/include/$$h $(dir $@)$$h; done
 
-$(O)/obj/%.c.o: %.c $(O)/include/generated/autoconf.h $(O)/fdt-include/libfdt.h
+# Objects are rebuilt when the compiler flags change, not only the sources.
+$(O)/.kflags: FORCE | $(O)/include/generated/autoconf.h
+	@echo '$(KCFLAGS)' | cmp -s - $@ || echo '$(KCFLAGS)' > $@
+
+$(O)/obj/%.c.o: %.c $(O)/include/generated/autoconf.h $(O)/fdt-include/libfdt.h $(O)/.kflags
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  CC      $<")
 	$(Q)$(CC) $(KCFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
 
-$(O)/obj/%.S.o: %.S $(O)/include/generated/autoconf.h
+$(O)/obj/%.S.o: %.S $(O)/include/generated/autoconf.h $(O)/.kflags
 	@mkdir -p $(dir $@)
 	@$(if $(filter 0,$(V)),echo "  AS      $<")
 	$(Q)$(CC) $(KASFLAGS) -c $< -o $@

@@ -6,21 +6,35 @@
 #include <ktest.h>
 #include <printk.h>
 #include <string.h>
+#include <arch/spinlock.h>
 
 extern const struct ktest __ktests_start[], __ktests_end[];
+
+static int tally_passed, tally_total;
+static spinlock_t tally_lock = SPINLOCK_INIT;
+
+static void count(bool passed)
+{
+    spin_lock(&tally_lock);
+    tally_total++;
+    tally_passed += passed;
+    spin_unlock(&tally_lock);
+}
 
 static bool run(const struct ktest *t)
 {
     struct ktest_result r = { 0 };
     t->fn(&r);
+    count(!r.failed);
     if (!r.failed) {
         printk("[TEST] %s/%s: PASS\n", t->suite, t->name);
         return true;
     }
-    printk("[TEST] %s/%s: FAIL %s:%d: %s", t->suite, t->name, r.file, r.line, r.expr);
     if (r.has_values)
-        printk(" (0x%lx != 0x%lx)", r.a, r.b);
-    printk("\n");
+        printk("[TEST] %s/%s: FAIL %s:%d: %s (0x%lx != 0x%lx)\n", t->suite, t->name, r.file,
+               r.line, r.expr, r.a, r.b);
+    else
+        printk("[TEST] %s/%s: FAIL %s:%d: %s\n", t->suite, t->name, r.file, r.line, r.expr);
     return false;
 }
 
@@ -32,17 +46,26 @@ static void done(int passed, int total, const char *token, size_t token_len)
     printk("\n");
 }
 
-int ktest_run_all(const char *token, size_t token_len)
+void ktest_run_phase(enum ktest_when when)
 {
-    int passed = 0, total = 0;
-    for (const struct ktest *t = __ktests_start; t < __ktests_end; t++) {
-        if (t->fault)
-            continue;
-        total++;
-        passed += run(t);
-    }
-    done(passed, total, token, token_len);
-    return total - passed;
+    for (const struct ktest *t = __ktests_start; t < __ktests_end; t++)
+        if (t->when == when)
+            run(t);
+}
+
+void ktest_report(const char *name, bool passed, const char *detail)
+{
+    count(passed);
+    if (passed)
+        printk("[TEST] %s: PASS\n", name);
+    else
+        printk("[TEST] %s: FAIL %s\n", name, detail);
+}
+
+int ktest_done(const char *token, size_t token_len)
+{
+    done(tally_passed, tally_total, token, token_len);
+    return tally_total - tally_passed;
 }
 
 int ktest_run_one(const char *name, size_t len, const char *token, size_t token_len)

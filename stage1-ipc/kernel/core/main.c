@@ -15,6 +15,10 @@
 #include <panic.h>
 #include <plat.h>
 #include <printk.h>
+#include <libfdt.h>
+#include <mm.h>
+#include <proc.h>
+#include <sched.h>
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 #include <arch/sysreg.h>
@@ -92,6 +96,13 @@ static void timer_tick(uint32_t intid)
 {
     (void)intid;
     timer_irq();
+    sched_tick();
+}
+
+static void resched_ipi(uint32_t intid)
+{
+    (void)intid;
+    sched_ipi();
 }
 
 /* Interrupt controller and timer, both from the device tree. */
@@ -102,10 +113,8 @@ static void irq_timer_init(const void *fdt)
     int err = dt_gic(fdt, &gic);
     if (err < 0)
         panic("device tree: no interrupt controller (%s)", dt_strerror(err));
-    if (gic.version != DT_GIC_V2) {
-        printk("irq: GICv%d is not supported yet; running without interrupts\n", gic.version);
-        return;
-    }
+    if (gic.version != DT_GIC_V2)
+        panic("irq: GICv%d is not supported yet (boot QEMU virt with gic-version=2)", gic.version);
     gicv2_init(mmu_ioremap(gic.dist, 0x1000), mmu_ioremap(gic.cpu_or_redist, 0x2000));
     err = dt_timer(fdt, &t);
     if (err < 0)
@@ -115,7 +124,32 @@ static void irq_timer_init(const void *fdt)
     if (boot_info.timer_freq == 0)
         panic("timer: frequency unknown (no clock-frequency, CNTFRQ_EL0 is 0)");
     irq_register(t.phys.intid, timer_tick);
+    irq_register(SGI_RESCHED, resched_ipi);
     timer_init(boot_info.timer_freq, t.phys.intid);
+}
+
+bool ktest_mode, bench_mode;
+static struct thread kinit_thread;
+extern char _head[], _end[];
+void smp_boot(const void *fdt);
+void percpu_init(void);
+bool initramfs_from_dt(const void *fdt, paddr_t *start, paddr_t *end);
+uint64_t boot_free_frames, boot_kobjs; /* before init: the leak baseline */
+
+/* Start /init on CPU 0 and wait for it to end; returns its exit status. */
+static int run_init(void)
+{
+    struct proc *init;
+    boot_free_frames = frame_free_count();
+    boot_kobjs = kobj_live();
+    int err = proc_spawn("/init", "", 0, 0, &init);
+    if (err < 0) {
+        printk("kernel: cannot start /init: error %d\n", err);
+        return err;
+    }
+    int status = proc_wait(init);
+    proc_put(init);
+    return status;
 }
 
 static __noreturn void finish(int status)
@@ -149,13 +183,25 @@ void kmain(paddr_t dtb_pa, paddr_t image_pa, unsigned entry_el)
     printk("hmk: loaded at 0x%lx, device tree at 0x%lx, entered at EL%u\n", image_pa, dtb_pa,
            entry_el);
 
-    /* 3. Memory: the RAM the device tree lists, then no more identity map. */
+    /* 3. Memory: the RAM the device tree lists, then no more identity map;
+     *    every frame but the kernel, the device tree and the initramfs
+     *    goes to the frame allocator. */
     memory_init(fdt);
     mmu_drop_identity();
+    paddr_t initrd_start = 0, initrd_end = 0;
+    bool have_initrd = initramfs_from_dt(fdt, &initrd_start, &initrd_end);
+    struct mem_hole holes[] = {
+        { image_pa, (uint64_t)(_end - _head), "kernel image" },
+        { dtb_pa, fdt_totalsize(fdt), "device tree" },
+        { initrd_start, have_initrd ? initrd_end - initrd_start : 0, "initramfs" },
+    };
+    frame_init(fdt, holes, have_initrd ? 3 : 2);
+    kobj_init();
+    proc_init();
 
-    /* 4. CPUs, PSCI, board. Secondary CPUs stay parked (stage 1 base kernel). */
-    struct dt_cpu cpus[CONFIG_NR_CPUS];
-    int ncpus = dt_cpus(fdt, cpus, CONFIG_NR_CPUS);
+    /* 4. CPUs, PSCI, board. */
+    struct dt_cpu cpu_nodes[CONFIG_NR_CPUS];
+    int ncpus = dt_cpus(fdt, cpu_nodes, CONFIG_NR_CPUS);
     if (ncpus == DT_ENOSPC) {
         printk("cpus: more CPUs than CONFIG_NR_CPUS=%d; using the first %d\n", CONFIG_NR_CPUS,
                CONFIG_NR_CPUS);
@@ -167,32 +213,45 @@ void kmain(paddr_t dtb_pa, paddr_t image_pa, unsigned entry_el)
     boot_info.psci = dt_psci(fdt);
     boot_info.board = plat_detect(fdt);
 
-    /* 5. Interrupts and the tick. */
+    /* 5. This flow becomes the thread "kinit" on CPU 0; interrupts and the
+     *    tick; then the other CPUs, each with its own run queue and idle thread. */
+    sched_init_cpu(0, &kinit_thread, "kinit", false);
     irq_timer_init(fdt);
+    percpu_init();
+    smp_boot(fdt);
+    printk("smp: %u of %u CPUs online\n", ncpus_online, boot_info.ncpus);
+
+    /* 6. The programs. */
+    initramfs_init(have_initrd ? phys_to_virt(initrd_start) : NULL,
+                   have_initrd ? initrd_end - initrd_start : 0);
 
     printk("boot: stage=%d board=%s cpus=%u mem=%luMiB\n", CONFIG_STAGE, boot_info.board->name,
            boot_info.ncpus, boot_info.mem_bytes / MiB);
 
-    /* 6. What this boot is for: tests, benchmarks, or the (future) init. */
-    const char *arg;
-    size_t len;
-    irq_enable();
+    /* 7. What this boot is for: tests, benchmarks, or init. */
+    const char *arg, *tok = "";
+    size_t len, tlen = 0;
+    if (dt_bootarg(fdt, "poweroff", NULL, NULL)) /* boot check only (tests, `make run APPEND=poweroff`) */
+        finish(0);
+    dt_bootarg(fdt, "token", &tok, &tlen);
     if (IS_ENABLED_KTEST && dt_bootarg(fdt, "ktest", &arg, &len)) {
-        const char *tok;
-        size_t tlen;
-        if (!dt_bootarg(fdt, "token", &tok, &tlen))
-            tok = "", tlen = 0;
-        int failed = len ? ktest_run_one(arg, len, tok, tlen) : ktest_run_all(tok, tlen);
-        finish(failed == 0 ? 0 : 1);
+        ktest_mode = true;
+        if (len) { /* one named test, e.g. a deliberate fault */
+            int r = ktest_run_one(arg, len, tok, tlen);
+            finish(r == 0 ? 0 : 1);
+        }
+        ktest_run_phase(KTEST_EARLY);
+        run_init();
+        ktest_run_phase(KTEST_AFTER_INIT);
+        finish(ktest_done(tok, tlen) == 0 ? 0 : 1);
     }
-    if (dt_bootarg(fdt, "poweroff", NULL,
-                   NULL)) /* boot check only (tests, `make run APPEND=poweroff`) */
-        finish(0);
     if (dt_bootarg(fdt, "bench", NULL, NULL)) {
+        bench_mode = true;
         printk("[BENCH] stage%d/boot_to_main %lu insns\n", CONFIG_STAGE, boot_info.boot_insns);
+        run_init();
         finish(0);
     }
-    printk("init: no init program yet (stage 1 base kernel); idling. Leave QEMU with Ctrl-A X.\n");
-    for (;;)
-        wfi();
+    int status = run_init();
+    printk("kernel: init exited with status 0x%x; powering off\n", status);
+    finish(0);
 }

@@ -3,13 +3,51 @@
  * printk.c - formatted console output.
  *
  * A small vsnprintf: enough for kernel messages, no floating point.
- * TODO(stage1 SMP): a console lock so lines from two CPUs do not mix.
+ * A console lock keeps each message whole when several CPUs print.
  */
 #include <kernel.h>
 #include <printk.h>
 #include <string.h>
+#include <arch/spinlock.h>
+#include <arch/sysreg.h>
 
 static void (*console_out)(char c);
+
+/* One message at a time on the console.  The lock is recursive per CPU so
+ * that a panic inside printk (or a nested report) can still print. */
+static spinlock_t console_lock = SPINLOCK_INIT;
+static volatile int console_owner = -1;
+static unsigned console_depth;
+
+static int cpu_index(void) { return (int)(read_sysreg(mpidr_el1) & 0xffffff); }
+
+static void console_acquire(void)
+{
+    int me = cpu_index();
+    if (console_owner == me) {
+        console_depth++;
+        return;
+    }
+    spin_lock(&console_lock);
+    console_owner = me;
+    console_depth = 1;
+}
+
+static void console_release(void)
+{
+    if (--console_depth == 0) {
+        console_owner = -1;
+        spin_unlock(&console_lock);
+    }
+}
+
+void console_write(const char *s, size_t len)
+{
+    console_acquire();
+    for (size_t i = 0; i < len; i++)
+        console_putc(s[i]);
+    console_release();
+}
 
 void console_set(void (*putc)(char c))
 {
@@ -163,7 +201,10 @@ int snprintk(char *buf, size_t size, const char *fmt, ...)
 int vprintk(const char *fmt, va_list ap)
 {
     struct sink o = { NULL, 0, 0, true };
-    return format(&o, fmt, ap);
+    console_acquire();
+    int n = format(&o, fmt, ap);
+    console_release();
+    return n;
 }
 
 int printk(const char *fmt, ...)

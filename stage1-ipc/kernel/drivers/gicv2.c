@@ -11,6 +11,7 @@
 #include <drivers.h>
 #include <panic.h>
 #include <printk.h>
+#include <arch/sysreg.h>
 #include <arch/trap.h>
 
 #define GICD_CTLR 0x000
@@ -19,6 +20,7 @@
 #define GICD_ICENABLER 0x180
 #define GICD_IPRIORITYR 0x400
 #define GICD_ITARGETSR 0x800
+#define GICD_SGIR 0xf00
 #define GICC_CTLR 0x00
 #define GICC_PMR 0x04
 #define GICC_BPR 0x08
@@ -49,10 +51,34 @@ void gicv2_init(uint64_t dist, uint64_t cpu)
     for (unsigned i = 32; i < lines; i += 32) /* all SPIs off; PPIs/SGIs are per CPU */
         w32(gicd, GICD_ICENABLER + i / 8, 0xffffffff);
     w32(gicd, GICD_CTLR, 1);
+    gicv2_cpu_init();
+}
 
+void gicv2_cpu_init(void)
+{
     w32(gicc, GICC_PMR, 0xff); /* let every priority through */
     w32(gicc, GICC_BPR, 0);
     w32(gicc, GICC_CTLR, 1);
+    w32(gicd, GICD_ISENABLER, 0xffff); /* SGIs 0-15 (banked per CPU) */
+}
+
+uint32_t gicv2_cpu_mask(void)
+{
+    /* GICD_ITARGETSR0..7 are banked: each byte reads as this CPU's own
+     * interface bit (IHI 0048B 4.3.12). */
+    return r32(gicd, GICD_ITARGETSR) & 0xff;
+}
+
+void gicv2_send_sgi(uint32_t intid, uint32_t cpu_mask)
+{
+    dsb(ishst);
+    w32(gicd, GICD_SGIR, (cpu_mask << 16) | (intid & 0xf));
+}
+
+void gicv2_enable_percpu(uint32_t intid)
+{
+    *(volatile uint8_t *)(gicd + GICD_IPRIORITYR + intid) = 0xa0;
+    w32(gicd, GICD_ISENABLER, 1u << intid);
 }
 
 void gicv2_enable(uint32_t intid)

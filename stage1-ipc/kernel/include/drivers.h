@@ -20,6 +20,15 @@ void pl011_putc(char c);
 void gicv2_init(uint64_t dist, uint64_t cpu);
 /** Enable `intid` at priority 0xa0 (PPIs: on this CPU only). */
 void gicv2_enable(uint32_t intid);
+/** Per-CPU part: CPU interface and SGIs; run on every CPU. */
+void gicv2_cpu_init(void);
+/** Enable a PPI/SGI on this CPU. */
+void gicv2_enable_percpu(uint32_t intid);
+/** This CPU's GIC interface bit, for SGI target lists. */
+uint32_t gicv2_cpu_mask(void);
+/** Send SGI `intid` (0-15) to the CPUs in cpu_mask. */
+void gicv2_send_sgi(uint32_t intid, uint32_t cpu_mask);
+#define SGI_RESCHED 1
 
 /** Interrupt handler registration: one handler per INTID (< 1020). */
 typedef void (*irq_handler_t)(uint32_t intid);

@@ -25,5 +25,7 @@ int vsnprintk(char *buf, size_t size, const char *fmt, va_list ap);
 void console_set(void (*putc)(char c));
 void console_putc(char c);
 void console_puts(const char *s);
+/** Write len bytes as one message (not interleaved with other CPUs'). */
+void console_write(const char *s, size_t len);
 
 #endif

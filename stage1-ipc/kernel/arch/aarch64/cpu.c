@@ -64,9 +64,9 @@ int semihosting_write(const char *s)
 }
 
 static uint32_t tick_interval; /* counter ticks per kernel tick */
-static uint64_t ticks;         /* TODO(stage1 SMP): per CPU */
 static uint32_t counter_freq;
 
+/* Per CPU: each CPU has its own EL1 physical timer; call on every CPU. */
 void timer_init(uint32_t freq_hz, uint32_t intid)
 {
     (void)intid;
@@ -77,16 +77,7 @@ void timer_init(uint32_t freq_hz, uint32_t intid)
     isb();
 }
 
-void timer_irq(void)
-{
-    ticks++;
-    write_sysreg(cntp_tval_el0, tick_interval);
-}
-
-uint64_t timer_ticks(void)
-{
-    return READ_ONCE(ticks);
-}
+void timer_irq(void) { write_sysreg(cntp_tval_el0, tick_interval); }
 
 uint64_t timer_now_ns(void)
 {

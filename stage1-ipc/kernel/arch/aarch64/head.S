@@ -17,8 +17,44 @@
  * Everything before step 5 is position independent: only PC-relative
  * addressing (adr/adrp), never an absolute address.
  */
+#include <generated/autoconf.h>
 #include <arch/sysreg.h>
 #include <arch/mmu.h>
+
+/* struct secondary_boot (smp.c) */
+#define SB_MPIDR 0
+#define SB_SP 8
+#define SB_IDX 16
+#define SB_SIZE 24
+
+
+/* Turn the MMU on with the boot tables (early.c): TTBR0 = identity map,
+ * TTBR1 = the kernel.  TCR.IPS is the CPU's physical address size; TCR.AS
+ * selects 16-bit ASIDs when the CPU has them (ID_AA64MMFR0_EL1.ASIDBits). */
+    .macro  enable_mmu
+    ldr     x0, =MAIR_VALUE
+    msr     mair_el1, x0
+    ldr     x0, =TCR_VALUE
+    mrs     x1, id_aa64mmfr0_el1
+    ubfx    x2, x1, #0, #3
+    bfi     x0, x2, #TCR_IPS_SHIFT, #3
+    ubfx    x2, x1, #4, #4
+    cmp     x2, #2
+    b.ne    .Lno_as\@
+    orr     x0, x0, #TCR_AS
+.Lno_as\@:
+    msr     tcr_el1, x0
+    adrp    x0, boot_ttbr0_l1
+    msr     ttbr0_el1, x0
+    adrp    x0, boot_ttbr1_l1
+    msr     ttbr1_el1, x0
+    tlbi    vmalle1
+    dsb     nsh
+    isb
+    ldr     x0, =SCTLR_EL1_ON
+    msr     sctlr_el1, x0
+    isb
+    .endm
 
     .section ".head.text", "ax"
     .globl _head
@@ -50,15 +86,21 @@ primary_entry:
     mrs     x0, CurrentEL
     lsr     x0, x0, #2
     mov     x21, x0                 // x21 = entry exception level, for kmain
-    cmp     x0, #2
-    b.eq    el2_entry
     cmp     x0, #1
     b.eq    el1_entry
-1:  wfe                             // EL3 is not supported: nothing to print on yet
-    b       1b
+    cmp     x0, #2
+    b.ne    park                    // EL3 is not supported: nothing to print on yet
+    adr     x0, el1_entry
+    b       drop_to_el1
 
-    /* 2. EL2 -> EL1 */
-el2_entry:
+park:
+    wfe
+    b       park
+
+    /* 2. EL2 -> EL1: continue at EL1 at the address in x0.  Also used by
+     * the secondary CPUs.  Clobbers x0-x1. */
+drop_to_el1:
+    msr     elr_el2, x0
     mov     x0, #HCR_RW
     msr     hcr_el2, x0
     mov     x0, #CNTHCTL_EL1_ACCESS
@@ -77,8 +119,6 @@ el2_entry:
     msr     vmpidr_el2, x0
     mov     x0, #SPSR_EL1H_MASKED
     msr     spsr_el2, x0
-    adr     x0, el1_entry
-    msr     elr_el2, x0
     eret
 
     /* 3. EL1, MMU off */
@@ -122,23 +162,7 @@ el1_entry:
     b.lo    3b
     dsb     sy
 
-    ldr     x0, =MAIR_VALUE
-    msr     mair_el1, x0
-    ldr     x0, =TCR_VALUE
-    mrs     x1, id_aa64mmfr0_el1    // IPS = the CPU's physical address size
-    ubfx    x1, x1, #0, #3
-    bfi     x0, x1, #TCR_IPS_SHIFT, #3
-    msr     tcr_el1, x0
-    adrp    x0, boot_ttbr0_l1
-    msr     ttbr0_el1, x0
-    adrp    x0, boot_ttbr1_l1
-    msr     ttbr1_el1, x0
-    tlbi    vmalle1
-    dsb     nsh
-    isb
-    ldr     x0, =(SCTLR_EL1_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN)
-    msr     sctlr_el1, x0
-    isb
+    enable_mmu
     ldr     x0, =el1_high           // absolute: the link address in the high half
     br      x0
 
@@ -156,6 +180,57 @@ el1_high:
     bl      kmain
 4:  wfe
     b       4b
+
+/*
+ * Secondary CPUs start here (PSCI CPU_ON on virt, the spin-table release on
+ * the Pi 4; smp.c), with the MMU off, at EL2 or EL1.  They reuse the boot
+ * tables, then find their stack in secondary_boot[] by MPIDR.
+ */
+    .globl secondary_entry
+secondary_entry:
+    msr     daifset, #0xf
+    mrs     x0, CurrentEL
+    lsr     x0, x0, #2
+    cmp     x0, #1
+    b.eq    secondary_el1
+    cmp     x0, #2
+    b.ne    park
+    adr     x0, secondary_el1
+    b       drop_to_el1
+secondary_el1:
+    ldr     x0, =SCTLR_EL1_RES1
+    msr     sctlr_el1, x0
+    mov     x0, #CPACR_FPEN
+    msr     cpacr_el1, x0
+    isb
+    enable_mmu
+    ldr     x0, =secondary_high
+    br      x0
+secondary_high:
+    ldr     x0, =exception_vectors
+    msr     vbar_el1, x0
+    isb
+    mrs     x1, mpidr_el1
+    ldr     x2, =0xff00ffffff       // Aff3..Aff0
+    and     x1, x1, x2
+    ldr     x2, =secondary_boot
+    mov     x3, #0
+5:  ldr     x4, [x2, #SB_MPIDR]
+    cmp     x4, x1
+    b.eq    6f
+    add     x2, x2, #SB_SIZE
+    add     x3, x3, #1
+    cmp     x3, #CONFIG_NR_CPUS
+    b.lo    5b
+    b       park                    // not one of ours
+6:  ldr     x4, [x2, #SB_SP]
+    cbz     x4, park
+    mov     sp, x4
+    mov     x29, xzr
+    mov     x30, xzr
+    ldr     x0, [x2, #SB_IDX]
+    bl      secondary_main
+    b       park
     .ltorg
 
     .section ".bss", "aw", %nobits

@@ -125,6 +125,8 @@ uint64_t mmu_ioremap(uint64_t pa, uint64_t size)
     return va0 + off;
 }
 
+uint64_t mmu_empty_ttbr0(void) { return kimage_pa(empty_l1); }
+
 void mmu_drop_identity(void)
 {
     /* An all-invalid table instead of EPD0: stage 1's user address spaces

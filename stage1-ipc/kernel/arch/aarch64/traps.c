@@ -11,6 +11,12 @@
 #include <panic.h>
 #include <arch/sysreg.h>
 #include <arch/trap.h>
+#include <printk.h>
+#include <proc.h>
+#include <sched.h>
+#include <uapi/hm/syscall.h>
+
+void syscall_dispatch(struct trap_frame *tf, unsigned imm);
 
 int (*trap_expect_hook)(struct trap_frame *tf);
 
@@ -61,10 +67,42 @@ static const char *const kind_names[16] = {
     "sync EL0 (AArch32)", "IRQ EL0 (AArch32)", "FIQ EL0 (AArch32)", "SError EL0 (AArch32)",
 };
 
+/* A user program did something it may not: it dies, the kernel goes on. */
+static void user_fault(struct trap_frame *tf, unsigned kind)
+{
+    unsigned ec = (unsigned)(tf->esr >> ESR_EC_SHIFT) & 0x3f;
+    int why = HM_KILL_OTHER;
+    if (ec == ESR_EC_DABT_LOW || ec == ESR_EC_IABT_LOW)
+        why = HM_KILL_FAULT;
+    else if (ec == ESR_EC_UNKNOWN)
+        why = HM_KILL_UNDEF;
+    else if (ec == ESR_EC_PC_ALIGN || ec == ESR_EC_SP_ALIGN)
+        why = HM_KILL_ALIGN;
+    struct thread *t = current();
+    printk("proc: %s[%u] killed: %s (%s), FAR 0x%lx, PC 0x%lx, ESR 0x%lx\n", t->proc->name,
+           t->proc->pid, esr_class_name(ec), kind_names[kind & 15], tf->far, tf->elr, tf->esr);
+    proc_kill(t->proc, HM_EXIT_KILLED | why);
+    thread_exit();
+}
+
 void trap_entry(struct trap_frame *tf, unsigned kind)
 {
     unsigned type = kind & 3;
 
+    if (kind >= VEC_LOW_A64 * 4) { /* from EL0 */
+        if (type == VEC_IRQ) {
+            irq_dispatch(tf);
+        } else if (kind == VEC_LOW_A64 * 4 + VEC_SYNC &&
+                   ((tf->esr >> ESR_EC_SHIFT) & 0x3f) == ESR_EC_SVC64) {
+            syscall_dispatch(tf, (unsigned)(tf->esr & 0xffff));
+        } else if (type == VEC_SYNC || kind >= VEC_LOW_A32 * 4) {
+            user_fault(tf, kind);
+        } else { /* FIQ, SError from EL0: not ours to survive */
+            panic_trap(kind_names[kind & 15], tf);
+        }
+        sched_user_return();
+        return;
+    }
     if (type == VEC_IRQ && kind != 1) { /* IRQ while on SP_EL0 at EL1 is never expected */
         irq_dispatch(tf);
         return;

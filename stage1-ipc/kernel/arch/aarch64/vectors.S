@@ -76,6 +76,11 @@ trap_common:
     bl      trap_entry
     add     sp, sp, #16
 
+    /* Restore the frame at sp and return from the exception.  New user
+     * threads also start here (switch.S), with a frame made by the kernel. */
+    .globl trap_return
+trap_return:
+
     ldp     x2, x3, [sp, #TF_ELR]
     msr     elr_el1, x2
     msr     spsr_el1, x3

@@ -22,5 +22,7 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
+/** Copy at most size-1 characters and NUL-terminate (size > 0); returns strlen(src). */
+size_t strlcpy(char *dst, const char *src, size_t size);
 
 #endif

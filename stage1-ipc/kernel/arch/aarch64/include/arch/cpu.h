@@ -37,7 +37,6 @@ static inline uint64_t cpu_cycles(void)
 
 /** Generic timer, EL1 physical timer (Arm ARM D11). */
 void timer_init(uint32_t freq_hz, uint32_t intid);
-uint64_t timer_ticks(void);  /**< tick interrupts handled on this CPU */
 uint64_t timer_now_ns(void); /**< counter converted to nanoseconds */
 void timer_irq(void);        /**< called by the interrupt dispatcher */
 

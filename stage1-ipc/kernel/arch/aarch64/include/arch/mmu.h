@@ -98,6 +98,8 @@ uint64_t mmu_ioremap(uint64_t pa, uint64_t size);
 /** Map physical RAM [pa, pa + size) into the linear map, read/write, never
  *  executable. Returns 0, or -1 when it is out of page-table pages or range. */
 int mmu_map_linear(uint64_t pa, uint64_t size);
+/** Physical address of an all-invalid L1 table: TTBR0 of kernel threads. */
+uint64_t mmu_empty_ttbr0(void);
 /** Switch off the boot identity map (TTBR0) once nothing runs from it. */
 void mmu_drop_identity(void);
 /** True if `va` is mapped for a kernel read (checked with AT S1E1R). */

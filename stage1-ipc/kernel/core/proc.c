@@ -1,0 +1,645 @@
+// SPDX-License-Identifier: MIT
+/*
+ * proc.c - processes: address spaces, memory regions, program loading,
+ * exit, kill and the lifetime of capability-named objects.
+ *
+ * Lifetimes.  Every object a capability can name (process, thread, memory
+ * object) is freed only when nothing refers to it any more: no capability
+ * (kobj.refs, kept by lib/cap.c), no kernel hold (a system call waiting on
+ * it), and no activity (a process's threads, a memory object's mappings).
+ * All of these counts are protected by one lock, cap_lock, the lock of the
+ * capability subsystem, so "is this the last reference?" has one answer.
+ */
+#include <kernel.h>
+#include <cap.h>
+#include <elf.h>
+#include <asid.h>
+#include <mm.h>
+#include <panic.h>
+#include <printk.h>
+#include <proc.h>
+#include <sched.h>
+#include <string.h>
+#include <arch/mmu.h>
+#include <arch/sysreg.h>
+#include <uapi/hm/syscall.h>
+
+#define USER_STACK_TOP 0x7ffffff000ul /* one guard page below HM_USER_TOP */
+#define USER_STACK_SIZE (64 * KiB)
+
+spinlock_t cap_lock = SPINLOCK_INIT;
+
+const size_t kcache_size[KC_COUNT] = {
+    [KC_PROC] = sizeof(struct proc),
+    [KC_THREAD] = sizeof(struct thread),
+    [KC_MEMOBJ] = sizeof(struct memobj),
+    [KC_REGION] = 64,
+};
+
+static struct asid_pool asids;
+static uint8_t asid_bitmap[65536 / 8];
+static spinlock_t asid_lock = SPINLOCK_INIT;
+static unsigned pid_next = 1;
+
+/* ---- page tables: the builder's callbacks ---------------------------------- */
+
+static uint64_t pt_alloc_table(void *ctx)
+{
+    (void)ctx;
+    return frame_alloc(0);
+}
+static void pt_free_table(void *ctx, uint64_t pa)
+{
+    (void)ctx;
+    frame_free(pa, 0);
+}
+static void *pt_to_virt(void *ctx, uint64_t pa)
+{
+    (void)ctx;
+    return phys_to_virt(pa);
+}
+static const struct pt_ops user_pt_ops = { pt_alloc_table, pt_free_table, pt_to_virt, NULL };
+
+static uint64_t prot_attrs(unsigned prot)
+{
+    uint64_t a = PTE_NG | PTE_SH_INNER | PTE_ATTR(MT_NORMAL) | PTE_PXN;
+    a |= (prot & HM_PROT_WRITE) ? PTE_AP_RW : PTE_AP_RO;
+    if (!(prot & HM_PROT_EXEC))
+        a |= PTE_UXN;
+    return a;
+}
+
+static void tlb_flush_page(const struct proc *p, uint64_t va)
+{
+    dsb(ishst);
+    __asm__ volatile("tlbi vae1is, %0" ::"r"((va >> 12) | ((uint64_t)p->asid << 48)) : "memory");
+    dsb(ish);
+    isb();
+}
+
+static void tlb_flush_asid(unsigned asid)
+{
+    dsb(ishst);
+    __asm__ volatile("tlbi aside1is, %0" ::"r"((uint64_t)asid << 48) : "memory");
+    dsb(ish);
+    isb();
+}
+
+uint64_t proc_ttbr0(const struct proc *p) { return p->pt.root | ((uint64_t)p->asid << 48); }
+
+void proc_init(void)
+{
+    unsigned bits = (read_sysreg(id_aa64mmfr0_el1) >> 4) & 0xf;
+    unsigned max = bits == 2 ? 65535 : 255;
+    if (asid_init(&asids, max, asid_bitmap, sizeof(asid_bitmap)) < 0)
+        panic("proc: asid_init failed");
+    printk("proc: %u ASIDs\n", max);
+}
+
+/* ---- object lifetimes (all under cap_lock) ------------------------------------ */
+
+static void memobj_maybe_free(struct memobj *m)
+{
+    if (m->obj.refs == 0 && m->maps == 0) {
+        frame_free(m->pa, m->order);
+        kobj_free(KC_MEMOBJ, m);
+    }
+}
+
+static void proc_maybe_free(struct proc *p)
+{
+    if (p->dead && p->obj.refs == 0 && p->holds == 0 && p->nunreaped == 0)
+        kobj_free(KC_PROC, p);
+}
+
+static void thread_maybe_free(struct thread *t)
+{
+    /* kstack == 0 once reaped; a started thread holds no capability to itself. */
+    if (t->obj.refs == 0 && t->holds == 0 && t->kstack == 0 && t->state == T_DEAD)
+        kobj_free(KC_THREAD, t);
+}
+
+/* Objects whose last capability went during a capability operation are
+ * queued and destroyed afterwards (cap.h asks for this). */
+#define RELEASE_QUEUE 512
+static struct kobj *release_q[RELEASE_QUEUE];
+static unsigned release_n;
+
+static void cap_release(void *ctx, struct kobj *obj)
+{
+    (void)ctx;
+    BUG_ON(release_n == RELEASE_QUEUE);
+    release_q[release_n++] = obj;
+}
+const struct cap_ops kobj_cap_ops = { cap_release, NULL };
+
+/* Called with cap_lock held, after a capability operation. */
+static void release_pending(void)
+{
+    while (release_n) {
+        struct kobj *o = release_q[--release_n];
+        if (o->refs)
+            continue; /* a new capability appeared meanwhile */
+        switch (o->type) {
+        case HM_CAP_MEMORY:
+            memobj_maybe_free((struct memobj *)o);
+            break;
+        case HM_CAP_PROCESS:
+            proc_maybe_free((struct proc *)o);
+            break;
+        case HM_CAP_THREAD:
+            thread_maybe_free((struct thread *)o);
+            break;
+        default:
+            panic("cap_release: object of unknown type %u", o->type);
+        }
+    }
+}
+
+void cap_unlock(void);
+void cap_unlock(void)
+{
+    release_pending();
+    spin_unlock(&cap_lock);
+}
+
+void proc_put(struct proc *p)
+{
+    spin_lock(&cap_lock);
+    BUG_ON(p->holds == 0);
+    p->holds--;
+    proc_maybe_free(p);
+    cap_unlock();
+}
+
+void thread_put(struct thread *t)
+{
+    spin_lock(&cap_lock);
+    BUG_ON(t->holds == 0);
+    t->holds--;
+    thread_maybe_free(t);
+    cap_unlock();
+}
+
+/* ---- regions -------------------------------------------------------------------- */
+
+static bool user_range_valid(uint64_t va, uint64_t len)
+{
+    return len > 0 && IS_ALIGNED(va, PAGE_SIZE) && IS_ALIGNED(len, PAGE_SIZE) && va >= PAGE_SIZE &&
+           va < HM_USER_TOP && len <= HM_USER_TOP - va;
+}
+
+static bool prot_valid(unsigned prot)
+{
+    return prot != 0 && !(prot & ~(HM_PROT_READ | HM_PROT_WRITE | HM_PROT_EXEC)) &&
+           (prot & (HM_PROT_WRITE | HM_PROT_EXEC)) != (HM_PROT_WRITE | HM_PROT_EXEC);
+}
+
+static bool overlaps_any(const struct proc *p, uint64_t start, uint64_t end)
+{
+    for (unsigned i = 0; i < p->nregions; i++)
+        if (p->regions[i].start < end && start < p->regions[i].end)
+            return true;
+    return false;
+}
+
+static int anon_frame(void *ctx, uint64_t va, uint64_t *pa)
+{
+    (void)ctx;
+    (void)va;
+    *pa = frame_alloc(0);
+    return *pa ? 0 : -HM_ENOMEM;
+}
+static void anon_unframe(void *ctx, uint64_t pa)
+{
+    (void)ctx;
+    frame_free(pa, 0);
+}
+
+/* Caller holds p->lock. */
+static int vm_map_anon_locked(struct proc *p, uint64_t va, uint64_t len, unsigned prot)
+{
+    /* decode */
+    if (!user_range_valid(va, len) || !prot_valid(prot))
+        return -HM_EINVAL;
+    if (overlaps_any(p, va, va + len))
+        return -HM_EEXIST;
+    if (p->nregions == MAX_REGIONS)
+        return -HM_ENOSPC;
+    /* invoke: the builder undoes everything itself if memory runs out */
+    int err = pt_map_each(&p->pt, va, len, prot_attrs(prot), anon_frame, anon_unframe, NULL);
+    if (err < 0)
+        return err;
+    p->regions[p->nregions++] = (struct region){ va, va + len, prot, NULL, 0 };
+    dsb(ishst);
+    return 0;
+}
+
+int vm_map_anon(struct proc *p, uint64_t va, uint64_t len, unsigned prot)
+{
+    spin_lock(&p->lock);
+    int err = vm_map_anon_locked(p, va, len, prot);
+    spin_unlock(&p->lock);
+    return err;
+}
+
+int vm_map_mem(struct proc *p, struct memobj *m, uint64_t va, unsigned prot)
+{
+    uint64_t len = (uint64_t)PAGE_SIZE << m->order;
+    spin_lock(&p->lock);
+    int err = -HM_EINVAL;
+    if (!user_range_valid(va, len) || !prot_valid(prot))
+        goto out;
+    err = -HM_EEXIST;
+    if (overlaps_any(p, va, va + len))
+        goto out;
+    err = -HM_ENOSPC;
+    if (p->nregions == MAX_REGIONS)
+        goto out;
+    err = pt_map(&p->pt, va, m->pa, len, prot_attrs(prot));
+    if (err < 0)
+        goto out;
+    spin_lock(&cap_lock);
+    m->maps++;
+    spin_unlock(&cap_lock);
+    p->regions[p->nregions++] = (struct region){ va, va + len, prot, m, 0 };
+    dsb(ishst);
+out:
+    spin_unlock(&p->lock);
+    return err;
+}
+
+struct unmap_ctx {
+    struct proc *p;
+};
+
+static void unmapped_page(void *ctx, uint64_t va, uint64_t pa)
+{
+    struct proc *p = ((struct unmap_ctx *)ctx)->p;
+    tlb_flush_page(p, va);
+    for (unsigned i = 0; i < p->nregions; i++) {
+        const struct region *r = &p->regions[i];
+        if (va >= r->start && va < r->end) {
+            if (!r->mem)
+                frame_free(pa, 0);
+            return;
+        }
+    }
+    panic("vm: unmapped page 0x%lx belongs to no region", va);
+}
+
+static void region_drop_mem(struct memobj *m)
+{
+    spin_lock(&cap_lock);
+    m->maps--;
+    memobj_maybe_free(m);
+    spin_unlock(&cap_lock);
+}
+
+/* Caller holds p->lock. */
+static int vm_unmap_locked(struct proc *p, uint64_t va, uint64_t len)
+{
+    /* decode: the whole range must be mapped, and splits must fit */
+    if (!user_range_valid(va, len))
+        return -HM_EINVAL;
+    uint64_t end = va + len, covered = 0;
+    unsigned splits = 0;
+    for (unsigned i = 0; i < p->nregions; i++) {
+        const struct region *r = &p->regions[i];
+        uint64_t s = MAX(r->start, va), e = MIN(r->end, end);
+        if (s < e) {
+            covered += e - s;
+            if (r->start < va && r->end > end)
+                splits++;
+        }
+    }
+    if (covered != len)
+        return -HM_EINVAL;
+    if (p->nregions + splits > MAX_REGIONS)
+        return -HM_ENOSPC;
+    /* invoke */
+    struct unmap_ctx ctx = { p };
+    int err = pt_unmap(&p->pt, va, len, unmapped_page, &ctx);
+    BUG_ON(err < 0); /* the decode step proved every page mapped */
+    for (unsigned i = 0; i < p->nregions;) {
+        struct region *r = &p->regions[i];
+        if (r->end <= va || r->start >= end) {
+            i++;
+            continue;
+        }
+        if (r->start < va && r->end > end) { /* split in two */
+            struct region tail = *r;
+            tail.mem_off += end - r->start;
+            tail.start = end;
+            r->end = va;
+            p->regions[p->nregions++] = tail;
+            if (tail.mem) {
+                spin_lock(&cap_lock);
+                tail.mem->maps++;
+                spin_unlock(&cap_lock);
+            }
+            i++;
+        } else if (r->start < va) {
+            r->end = va;
+            i++;
+        } else if (r->end > end) {
+            r->mem_off += end - r->start;
+            r->start = end;
+            i++;
+        } else { /* entirely gone */
+            struct memobj *m = r->mem;
+            *r = p->regions[--p->nregions];
+            if (m)
+                region_drop_mem(m);
+        }
+    }
+    return 0;
+}
+
+int vm_unmap(struct proc *p, uint64_t va, uint64_t len)
+{
+    spin_lock(&p->lock);
+    int err = vm_unmap_locked(p, va, len);
+    spin_unlock(&p->lock);
+    return err;
+}
+
+/* Copy between the kernel and p's user memory, page by page through the
+ * linear map, after checking the whole range against p's page tables.
+ * p->lock keeps the pages from being unmapped under us. */
+static int user_copy(struct proc *p, uint64_t uva, void *kbuf, uint64_t len, bool to_user)
+{
+    spin_lock(&p->lock);
+    int err = pt_user_range_ok(&p->pt, uva, len, to_user);
+    if (err == 0) {
+        uint8_t *k = kbuf;
+        while (len) {
+            uint64_t pa, attrs, chunk = MIN(len, PAGE_SIZE - (uva & (PAGE_SIZE - 1)));
+            BUG_ON(pt_lookup(&p->pt, uva, &pa, &attrs) < 0);
+            if (to_user)
+                memcpy(phys_to_virt(pa), k, chunk);
+            else
+                memcpy(k, phys_to_virt(pa), chunk);
+            uva += chunk;
+            k += chunk;
+            len -= chunk;
+        }
+    }
+    spin_unlock(&p->lock);
+    return err;
+}
+
+int copy_from_user(struct proc *p, void *dst, uint64_t src, uint64_t len)
+{
+    return user_copy(p, src, dst, len, false);
+}
+
+int copy_to_user(struct proc *p, uint64_t dst, const void *src, uint64_t len)
+{
+    return user_copy(p, dst, (void *)src, len, true);
+}
+
+/* Write into p's memory regardless of the user permissions (program loading). */
+static void load_bytes(struct proc *p, uint64_t va, const uint8_t *src, uint64_t len)
+{
+    while (len) {
+        uint64_t pa, attrs, chunk = MIN(len, PAGE_SIZE - (va & (PAGE_SIZE - 1)));
+        BUG_ON(pt_lookup(&p->pt, va, &pa, &attrs) < 0);
+        memcpy(phys_to_virt(pa), src, chunk);
+        va += chunk;
+        src += chunk;
+        len -= chunk;
+    }
+}
+
+/* ---- memory objects ----------------------------------------------------------- */
+
+int memobj_create(uint64_t len, struct memobj **out)
+{
+    if (len == 0 || len > (PAGE_SIZE << 10))
+        return -HM_EINVAL;
+    unsigned order = 0;
+    while (((uint64_t)PAGE_SIZE << order) < len)
+        order++;
+    struct memobj *m = kobj_alloc(KC_MEMOBJ);
+    if (!m)
+        return -HM_ENOMEM;
+    m->pa = frame_alloc(order);
+    if (!m->pa) {
+        kobj_free(KC_MEMOBJ, m);
+        return -HM_ENOMEM;
+    }
+    m->obj.type = HM_CAP_MEMORY;
+    m->order = order;
+    *out = m;
+    return 0;
+}
+
+/* ---- process creation ------------------------------------------------------------ */
+
+/* Release everything a process holds in memory.  Its threads have all
+ * exited (or never ran), so nobody uses the address space any more. */
+static void proc_free_resources(struct proc *p)
+{
+    struct unmap_ctx ctx = { p };
+    if (p->pt.root) {
+        while (p->nregions) {
+            const struct region *r = &p->regions[p->nregions - 1];
+            BUG_ON(vm_unmap_locked(p, r->start, r->end - r->start) < 0);
+        }
+        pt_destroy(&p->pt, unmapped_page, &ctx);
+    }
+    if (p->asid) {
+        tlb_flush_asid(p->asid);
+        spin_lock(&asid_lock);
+        asid_free(&asids, p->asid);
+        spin_unlock(&asid_lock);
+        p->asid = 0;
+    }
+    if (p->cs_pa) {
+        spin_lock(&cap_lock);
+        cspace_destroy(&p->cs, &kobj_cap_ops);
+        cap_unlock();
+        frame_free(p->cs_pa, p->cs_order);
+        p->cs_pa = 0;
+    }
+}
+
+static struct proc *proc_alloc(const char *name)
+{
+    struct proc *p = kobj_alloc(KC_PROC);
+    if (!p)
+        return NULL;
+    p->obj.type = HM_CAP_PROCESS;
+    p->lock = (spinlock_t)SPINLOCK_INIT;
+    list_init(&p->threads);
+    waitq_init(&p->exitq);
+    p->pid = __atomic_fetch_add(&pid_next, 1, __ATOMIC_RELAXED);
+    strlcpy(p->name, name, sizeof(p->name));
+
+    size_t cs_bytes = HM_CSPACE_SLOTS * sizeof(struct cap);
+    while (((size_t)PAGE_SIZE << p->cs_order) < cs_bytes)
+        p->cs_order++;
+    p->cs_pa = frame_alloc(p->cs_order);
+    spin_lock(&asid_lock);
+    int asid = asid_alloc(&asids);
+    spin_unlock(&asid_lock);
+    p->asid = asid > 0 ? (unsigned)asid : 0;
+    if (!p->cs_pa || asid <= 0 || pt_init(&p->pt, &user_pt_ops) < 0) {
+        proc_free_resources(p);
+        kobj_free(KC_PROC, p);
+        return NULL;
+    }
+    cspace_init(&p->cs, phys_to_virt(p->cs_pa), HM_CSPACE_SLOTS);
+    return p;
+}
+
+static int load_elf(struct proc *p, const void *data, size_t size, const char *name,
+                    uint64_t *entry)
+{
+    struct elf_image img;
+    const char *why;
+    if (elf_parse(data, size, HM_USER_TOP, &img, &why) < 0) {
+        printk("exec: refusing %s: %s\n", name, why);
+        return -HM_ENOEXEC;
+    }
+    for (unsigned i = 0; i < img.nseg; i++) {
+        const struct elf_segment *s = &img.seg[i];
+        uint64_t start = ALIGN_DOWN(s->vaddr, PAGE_SIZE);
+        uint64_t end = ALIGN_UP(s->vaddr + s->memsz, PAGE_SIZE);
+        int err = vm_map_anon_locked(p, start, end - start, s->prot);
+        if (err < 0)
+            return err;
+        load_bytes(p, s->vaddr, (const uint8_t *)data + s->offset, s->filesz);
+    }
+    *entry = img.entry;
+    return 0;
+}
+
+int proc_spawn(const char *name, const char *arg, size_t arglen, int cpu, struct proc **out)
+{
+    const void *data;
+    size_t size;
+    int err = initramfs_find(name, &data, &size);
+    if (err < 0)
+        return err;
+    struct proc *p = proc_alloc(name[0] == '/' ? name + 1 : name);
+    if (!p)
+        return -HM_ENOMEM;
+    uint64_t entry = 0;
+    spin_lock(&p->lock);
+    err = load_elf(p, data, size, name, &entry);
+    if (err == 0)
+        err = vm_map_anon_locked(p, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE,
+                                 HM_PROT_READ | HM_PROT_WRITE);
+    uint64_t sp = ALIGN_DOWN(USER_STACK_TOP - arglen - 1, 16);
+    if (err == 0) {
+        load_bytes(p, sp, (const uint8_t *)arg, arglen);
+        load_bytes(p, sp + arglen, (const uint8_t *)"", 1);
+    }
+    spin_unlock(&p->lock);
+    struct thread *t = NULL;
+    if (err == 0) {
+        t = thread_create_user(p, entry, sp, sp, cpu < 0 ? sched_next_cpu() : (unsigned)cpu,
+                               HM_PRIO_DEFAULT);
+        if (!t)
+            err = -HM_ENOMEM;
+    }
+    if (err == 0) {
+        spin_lock(&cap_lock);
+        int e1 = cap_insert(&p->cs, HM_SLOT_SELF, &p->obj, HM_RIGHTS_ALL);
+        int e2 = cap_insert(&p->cs, HM_SLOT_THREAD, &t->obj, HM_RIGHTS_ALL);
+        p->holds = 1; /* the caller's */
+        cap_unlock();
+        BUG_ON(e1 < 0 || e2 < 0);
+    }
+    if (err < 0) {
+        if (t) {
+            frame_free(t->kstack, KSTACK_ORDER);
+            kobj_free(KC_THREAD, t);
+        }
+        proc_free_resources(p);
+        kobj_free(KC_PROC, p);
+        return err;
+    }
+    thread_set_user_reg(t, 1, arglen); /* x0 = the argument, x1 = its length */
+    list_add_tail(&p->threads, &t->proc_node);
+    p->nthreads = 1;
+    p->nunreaped = 1;
+    *out = p;
+    sched_start(t);
+    return 0;
+}
+
+/* ---- ending ------------------------------------------------------------------- */
+
+void proc_kill(struct proc *p, int status)
+{
+    spin_lock(&p->lock);
+    if (p->dying) {
+        spin_unlock(&p->lock);
+        return;
+    }
+    p->dying = true;
+    p->exit_status = status;
+    struct list *pos;
+    list_for_each(pos, &p->threads)
+    {
+        struct thread *t = list_entry(pos, struct thread, proc_node);
+        if (t != current() && !t->exited)
+            thread_interrupt(t);
+    }
+    spin_unlock(&p->lock);
+}
+
+void proc_thread_exit(struct thread *t)
+{
+    struct proc *p = t->proc;
+    spin_lock(&p->lock);
+    bool last = --p->nthreads == 0;
+    if (last && !p->dying) {
+        p->dying = true;
+        p->exit_status = 0;
+    }
+    spin_unlock(&p->lock);
+    if (!last)
+        return;
+    spin_lock(&p->lock);
+    proc_free_resources(p);
+    spin_unlock(&p->lock);
+    spin_lock(&p->exitq.lock);
+    p->dead = true;
+    spin_unlock(&p->exitq.lock);
+    waitq_wake_all(&p->exitq, 0);
+}
+
+void proc_thread_reaped(struct thread *t)
+{
+    struct proc *p = t->proc;
+    if (p) {
+        spin_lock(&p->lock);
+        list_del(&t->proc_node);
+        spin_unlock(&p->lock);
+    }
+    spin_lock(&cap_lock);
+    t->proc = NULL;
+    thread_maybe_free(t);
+    if (p) {
+        p->nunreaped--;
+        proc_maybe_free(p);
+    }
+    cap_unlock();
+}
+
+int proc_wait(struct proc *p)
+{
+    spin_lock(&p->exitq.lock);
+    while (!p->dead) {
+        int err = thread_block(&p->exitq);
+        if (err < 0)
+            return err;
+        spin_lock(&p->exitq.lock);
+    }
+    spin_unlock(&p->exitq.lock);
+    return p->exit_status;
+}

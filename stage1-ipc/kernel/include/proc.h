@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+/*
+ * proc.h - processes: an address space, a capability space and threads.
+ *
+ * A process owns its user address space (TTBR0 page tables with an ASID of
+ * its own, so switching between processes needs no TLB flush), the memory
+ * regions mapped in it, its capability slots and its threads.  It ends when
+ * its last thread ends or when it is killed (a fault, or through a process
+ * capability); then its memory and capabilities are released and whoever
+ * waits for it learns the exit status.
+ */
+#ifndef PROC_H
+#define PROC_H
+
+#include <kernel.h>
+#include <cap.h>
+#include <list.h>
+#include <pgtable.h>
+#include <sched.h>
+#include <arch/spinlock.h>
+
+#define MAX_REGIONS 32
+
+/** A memory object: physically contiguous pages that can be mapped. */
+struct memobj {
+    struct kobj obj; /* must be first */
+    paddr_t pa;
+    unsigned order;   /* 2^order pages */
+    unsigned maps;    /* regions mapping it (each also holds a reference) */
+};
+
+/** One mapped range of the address space. */
+struct region {
+    uint64_t start, end; /* page aligned, [start, end) */
+    unsigned prot;       /* HM_PROT_* */
+    struct memobj *mem;  /* NULL: anonymous pages owned by the process */
+    uint64_t mem_off;    /* offset of start inside mem */
+};
+
+struct proc {
+    struct kobj obj;        /* must be first: HM_CAP_PROCESS */
+    spinlock_t lock;        /* regions, threads list, state */
+    struct pt pt;
+    unsigned asid;
+    struct cspace cs;       /* slots: 2^cs_order frames at cs_pa */
+    paddr_t cs_pa;
+    unsigned cs_order;
+    struct region regions[MAX_REGIONS];
+    unsigned nregions;
+    struct list threads;
+    unsigned nthreads;      /* threads not yet exited */
+    unsigned nunreaped;     /* threads whose stacks are not yet freed */
+    bool dying;             /* killed or exiting: threads leave at kernel exit */
+    bool dead;              /* resources released; exit_status valid */
+    bool freed_resources;
+    int exit_status;
+    unsigned holds;         /* kernel references besides capabilities */
+    struct waitq exitq;     /* hm_wait() callers */
+    unsigned pid;
+    char name[32];
+};
+
+/** Bring up the process subsystem (ASIDs, the kernel's empty TTBR0). */
+void proc_init(void);
+/** Load /name from the initramfs into a new process with one thread,
+ *  started on `cpu` (-1: the next CPU in turn).  arg is copied to its stack.  Returns 0 and *out (with one
+ *  kernel hold the caller must drop with proc_put()), or -HM_ENOENT,
+ *  -HM_ENOEXEC, -HM_ENOMEM (nothing left behind). */
+int proc_spawn(const char *name, const char *arg, size_t arglen, int cpu, struct proc **out);
+/** Drop a kernel hold on p. */
+void proc_put(struct proc *p);
+/** Wait until p is dead; returns its exit status or -HM_EINTR. */
+int proc_wait(struct proc *p);
+/** End p with `status` (exit or kill). Threads leave as they next return to user. */
+void proc_kill(struct proc *p, int status);
+static inline bool proc_dying(const struct proc *p) { return READ_ONCE(p->dying); }
+uint64_t proc_ttbr0(const struct proc *p);
+
+/* Called by the scheduler. */
+void proc_thread_exit(struct thread *t);
+void proc_thread_reaped(struct thread *t);
+
+/* Memory (decode-then-invoke: each returns 0 or -HM_E* and changes nothing on error). */
+int vm_map_anon(struct proc *p, uint64_t va, uint64_t len, unsigned prot);
+int vm_map_mem(struct proc *p, struct memobj *m, uint64_t va, unsigned prot);
+int vm_unmap(struct proc *p, uint64_t va, uint64_t len);
+/** Copy from/to user memory of p, checked against its page tables first. */
+int copy_from_user(struct proc *p, void *dst, uint64_t src, uint64_t len);
+int copy_to_user(struct proc *p, uint64_t dst, const void *src, uint64_t len);
+
+/** Memory objects */
+int memobj_create(uint64_t len, struct memobj **out);
+
+/** The capability subsystem lock and object release (core/proc.c). */
+extern spinlock_t cap_lock;
+extern const struct cap_ops kobj_cap_ops;
+
+/** Initramfs (core/initramfs.c) */
+void initramfs_init(const void *data, size_t size);
+int initramfs_find(const char *name, const void **data, size_t *size);
+
+#endif
