@@ -61,6 +61,11 @@ kernel-y :=
 kernel-inc :=
 ktest-y :=
 host-tests :=
+user-lib :=
+user-inc :=
+user-progs :=
+user-test-progs :=
+initramfs-test-extra :=
 include $(foreach d,$(STAGE_DIRS),$(wildcard $(d)/stage.mk))
 -include $(O)/.config
 
@@ -88,7 +93,7 @@ KASFLAGS = -D__ASSEMBLER__ $(filter-out -std=gnu11,$(KCFLAGS))
 KLDFLAGS := -nostdlib -static -no-pie -Wl,--no-dynamic-linker -Wl,-z,max-page-size=4096 \
             -Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
 
-KOBJS := $(patsubst %,$(O)/obj/%.o,$(kernel-y))
+KOBJS := $(patsubst %,$(O)/obj/%.o,$(kernel-y)) $(O)/initramfs.o
 
 ifeq ($(BOARD),rpi4)
 KIMAGE := $(O)/kernel8.img
@@ -152,6 +157,40 @@ $(O)/kernel8.img: $(O)/Image stage1-ipc/boot/rpi4-config.txt | $(RPI4_DTB)
 
 -include $(KOBJS:.o=.d)
 
+# ---- user programs and the initramfs ----------------------------------------
+# Static AArch64 programs built with musl's cross wrapper, without musl's
+# start-up (our crt0) and without any musl function that makes a system call.
+UCC := aarch64-linux-musl-gcc
+UCFLAGS := -std=gnu11 -O2 -g -static -nostartfiles -fno-stack-protector -fno-pie -no-pie \
+           -Wall -Wextra -Werror -DUTEST_SUITE='"stage$(STAGE)"' $(addprefix -I,$(user-inc))
+ALL_UPROGS := $(user-progs) $(if $(filter 1,$(TEST)),$(user-test-progs))
+
+define user_prog_rule
+$(O)/user/$(1): $($(1)-src) $(user-lib) $(wildcard $(addsuffix /*.h,$(user-inc))) | deps
+	@mkdir -p $$(dir $$@)
+	@echo "  UCC     $$@"
+	$(Q)$(UCC) $(UCFLAGS) -o $$@ $($(1)-src) $(user-lib)
+	$(Q)if $(OBJDUMP) -d $$@ | grep -q 'svc[[:space:]]*#0x0$$$$'; then \
+	    echo "$$@: contains a Linux system call (svc #0): a musl function that is not system-call free"; \
+	    rm -f $$@; exit 1; fi
+endef
+$(foreach p,$(user-progs) $(user-test-progs),$(eval $(call user_prog_rule,$(p))))
+
+# The initramfs: a cpio (newc) archive, linked into the kernel image.
+$(O)/initramfs.cpio: $(addprefix $(O)/user/,$(ALL_UPROGS)) Makefile $(wildcard */stage.mk)
+	@echo "  CPIO    $@"
+	$(Q)rm -rf $(O)/initramfs && mkdir -p $(O)/initramfs/bin
+	$(Q)$(foreach p,$(ALL_UPROGS),cp $(O)/user/$(p) $(O)/initramfs/$($(p)-path) &&) true
+ifeq ($(TEST),1)
+	$(Q)head -c 1000 $(O)/user/fault1 > $(O)/initramfs/bin/truncated
+endif
+	$(Q)cd $(O)/initramfs && find . -mindepth 1 | LC_ALL=C sort | \
+	    cpio --quiet -o -H newc --reproducible > ../initramfs.cpio
+
+$(O)/initramfs.o: $(O)/initramfs.cpio
+	$(Q)printf '\t.section .initramfs, "a"\n\t.incbin "%s"\n' $(abspath $<) > $(O)/initramfs.S
+	$(Q)$(CC) -c $(O)/initramfs.S -o $@
+
 # ---- device trees for host tests -------------------------------------------
 build/dtb/virt.dtb: | deps
 	$(Q)mkdir -p $(dir $@)
@@ -169,12 +208,18 @@ HOST_LIBS := -l:libfdt.so.1
 HOST_BIN := build/host/stage$(STAGE)
 
 define host_test_rule
-$(HOST_BIN)/$(1): $($(1)-src) tools/unit/unit.h | deps
+$(HOST_BIN)/$(1): $($(1)-src) tools/unit/unit.h $(wildcard stage1-ipc/kernel/include/*.h) | deps
 	@mkdir -p $$(dir $$@)
 	@echo "  HOSTCC  $$@"
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -Ibuild/host/include -o $$@ $($(1)-src) $(HOST_LIBS)
 endef
 $(foreach t,$(host-tests),$(eval $(call host_test_rule,$(t))))
+
+# A static AArch64 program for the ELF parser's host test.
+build/host/hello-static.elf: | deps
+	$(Q)mkdir -p $(dir $@)
+	$(Q)printf 'int main(void){return 0;}\n' > build/host/hello-static.c
+	$(Q)$(UCC) -static -O2 -o $@ build/host/hello-static.c
 
 build/host/include/generated/autoconf.h: $(O)/include/generated/autoconf.h
 	$(Q)mkdir -p $(dir $@) && cp $< $@

@@ -6,7 +6,9 @@ virt), --boot-timeout S (default 60), --build-timeout S (default 900),
 --smp/--mem/--cpu/--machine-opts (QEMU variants for the test boot), --grade.
 
 Collection: every `<repo>/stage<k>-*/tests/ktest/*.c` with k <= N gives one
-item `stage<k>/ktest/<name>` per line starting `KTEST(name)`; every
+item `stage<k>/ktest/<name>` per line starting `KTEST(name)` or
+`KTEST_LATE(name)`; every `tests/user/*.c` one item `stage<k>/user/<name>`
+per `UTEST(name)` (user programs run by init in the same boot); every
 `tests/unit/*.c` one item `stage<k>/unit/<name>` per `UNIT_TEST(name)`.
 `/* points: P */` on the line before sets the item's points (default 1).
 If any such item exists, one more item `stage<N>/ktest/_run` (resp.
@@ -47,7 +49,8 @@ from harness.qemu import (BOARDS, REPO_ROOT, RunResult, boot,  # noqa: E402
 sys.modules.setdefault("harness.plugin", sys.modules[__name__])
 
 STAGE_DIR = re.compile(r"^stage(\d+)-[\w-]+$")
-DECL = {"ktest": re.compile(r"^KTEST\((\w+)\)"),
+DECL = {"ktest": re.compile(r"^KTEST(?:_LATE)?\((\w+)\)"),
+        "user": re.compile(r"^UTEST\((\w+)\)"),
         "unit": re.compile(r"^UNIT_TEST\((\w+)\)")}
 POINTS = re.compile(r"/\*\s*points:\s*(\d+)\s*\*/")
 CONTEXT_LINES = 30
@@ -192,8 +195,10 @@ class Harness:
         return self._runs["ktest"]
 
     def _ktest_run(self) -> Run:
+        # User-level tests (UTEST in tests/user/) run in the same boot: the
+        # kernel starts init, which runs them and reports through the kernel.
         res = Run(what=f"ktest boot (stage {self.stage}, {self.board})",
-                  declared=self.declared("ktest"))
+                  declared=self.declared("ktest") | self.declared("user"))
         bdir, err = self._build(self.stage, self.board, test=True)
         if err:
             res.error = err
@@ -232,7 +237,7 @@ class Harness:
         return self._runs["unit"]
 
     def run_for(self, kind: str) -> Run:
-        return self.ktest_run() if kind == "ktest" else self.unit_run()
+        return self.ktest_run() if kind in ("ktest", "user") else self.unit_run()
 
 
 _KEY = pytest.StashKey[Harness]()
@@ -376,7 +381,7 @@ class CTestFile(pytest.File):
         # The first file of each kind collected in the session also carries
         # the run check item `stage<N>/<kind>/_run`.
         h = self.config.stash[_KEY]
-        if kind not in h.run_items_made:
+        if kind != "user" and kind not in h.run_items_made:  # user: the ktest run's check
             h.run_items_made.add(kind)
             node = f"stage{h.stage}/{kind}/_run"
             yield RunCheckItem.from_parent(self, name=node, nodeid=node, kind=kind)

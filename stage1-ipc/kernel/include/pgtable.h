@@ -47,9 +47,8 @@
  * descriptor type bits, the output address, the Contiguous hint, DBM, ...)
  * is refused with -HM_EINVAL, and so is the reserved shareability value 0b01.
  */
-#define PT_ATTR_ALLOWED                                                                    \
-    (PTE_ATTR(UL(7)) | PTE_AP_RO | PTE_SH_INNER | PTE_AF | PTE_NG | PTE_PXN | PTE_UXN | \
-     PT_SW_BITS)
+#define PT_ATTR_ALLOWED \
+    (PTE_ATTR(UL(7)) | PTE_AP_RO | PTE_SH_INNER | PTE_AF | PTE_NG | PTE_PXN | PTE_UXN | PT_SW_BITS)
 
 /** How the builder gets, reaches and returns table pages (all tables are 4 KiB). */
 struct pt_ops {
@@ -115,9 +114,11 @@ int pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size, uint64_t attr
  * back with put_frame(ctx, pa), in address order, and the tables it added are
  * freed.
  *
- * @return 0; the pt_map() errors; whatever negative value get_frame returned;
- *         -HM_EINVAL also for a NULL callback or a frame that is misaligned
- *         or too high (that frame is handed back too).
+ * @return 0; the pt_map() errors; whatever negative value get_frame returned
+ *         (a positive one becomes -HM_EIO); -HM_EINVAL also for a NULL
+ *         callback or a frame that is misaligned or too high (that frame is
+ *         handed back too, last). get_frame is never called when the range
+ *         is invalid or already (partly) mapped.
  */
 int pt_map_each(struct pt *pt, uint64_t va, uint64_t size, uint64_t attrs,
                 int (*get_frame)(void *ctx, uint64_t va, uint64_t *pa),

@@ -18,11 +18,13 @@
 
 #include "asid.h"
 
+/* Bit @asid of the bitmap (assumes asid <= max). */
 static bool in_use(const struct asid_pool *p, unsigned asid)
 {
     return ((p->bits[asid >> 3] >> (asid & 7)) & 1u) != 0;
 }
 
+/* Set or clear bit @asid (assumes asid <= max); the caller keeps `used` in step. */
 static void mark(struct asid_pool *p, unsigned asid, bool used)
 {
     uint8_t bit = (uint8_t)(1u << (asid & 7));
@@ -58,6 +60,8 @@ size_t asid_bitmap_bytes(unsigned max)
     return ((size_t)max + 1 + 7) / 8;
 }
 
+/* Only the bytes the pool uses are cleared: storage beyond them stays the
+ * caller's. */
 int asid_init(struct asid_pool *p, unsigned max, void *bitmap, size_t bytes)
 {
     if (!p || !bitmap || max == 0 || max > ASID_MAX_16BIT || bytes < asid_bitmap_bytes(max))
@@ -71,6 +75,8 @@ int asid_init(struct asid_pool *p, unsigned max, void *bitmap, size_t bytes)
     return 0;
 }
 
+/* `used` is checked first, so a full pool costs no scan; otherwise the two
+ * scans together visit every ASID once and one of them must find a free one. */
 int asid_alloc(struct asid_pool *p)
 {
     unsigned a;
@@ -91,6 +97,9 @@ int asid_alloc(struct asid_pool *p)
     return (int)a;
 }
 
+/* Everything is checked before the bitmap changes: a bad or repeated free is
+ * refused and leaves the pool (and `used`) as it was. `next` is not moved, so
+ * the freed ASID waits until the search comes round to it again. */
 int asid_free(struct asid_pool *p, unsigned asid)
 {
     if (!p || !p->bits || asid == 0 || asid > p->max || !in_use(p, asid))

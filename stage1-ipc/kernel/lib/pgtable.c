@@ -203,8 +203,8 @@ enum pass {
 /* One walk's parameters (the callbacks are the caller's, passed through). */
 struct walk {
     enum pass pass;
-    uint64_t attrs;                                    /* COMMIT: leaf attribute bits */
-    void (*put_frame)(void *ctx, uint64_t pa);         /* ROLLBACK, may be NULL */
+    uint64_t attrs;                                        /* COMMIT: leaf attribute bits */
+    void (*put_frame)(void *ctx, uint64_t pa);             /* ROLLBACK, may be NULL */
     void (*unmapped)(void *ctx, uint64_t va, uint64_t pa); /* UNMAP, may be NULL */
     void *ctx;
 };

@@ -12,6 +12,9 @@
 #include <panic.h>
 #include <plat.h>
 #include <printk.h>
+#include <mm.h>
+#include <proc.h>
+#include <sched.h>
 #include <string.h>
 #include <arch/cpu.h>
 #include <arch/mmu.h>
@@ -81,11 +84,16 @@ KTEST(timer_interrupts)
 {
     KT_ASSERT(boot_info.timer_freq > 0);
     KT_ASSERT(boot_info.timer_intid == 30); /* non-secure EL1 physical timer, PPI 14 */
-    uint64_t start = timer_ticks();
+    struct cpu *c = this_cpu();
+    uint64_t start = READ_ONCE(c->ticks);
     uint64_t t0 = read_sysreg(cntpct_el0);
-    while (timer_ticks() < start + 3 && read_sysreg(cntpct_el0) - t0 < boot_info.timer_freq)
+    /* The kernel runs with IRQs masked; let them in while we wait. */
+    while (READ_ONCE(c->ticks) < start + 3 && read_sysreg(cntpct_el0) - t0 < boot_info.timer_freq) {
         wfi();
-    KT_ASSERT(timer_ticks() >= start + 3);
+        irq_enable();
+        irq_disable();
+    }
+    KT_ASSERT(READ_ONCE(c->ticks) >= start + 3);
 }
 
 /* The formatter handles the conversions the kernel uses. */
@@ -108,6 +116,46 @@ KTEST(ksyms_lookup)
     KT_ASSERT(n && !strcmp(n, "kmain"));
     KT_ASSERT_EQ(off, 8);
     KT_ASSERT(ksym_lookup(0x1000, &off) == NULL);
+}
+
+/* All CPUs the device tree lists came up, each with its own idle thread. */
+KTEST(smp_all_cpus_online)
+{
+    KT_ASSERT_EQ(ncpus_online, MIN(boot_info.ncpus, (unsigned)CONFIG_NR_CPUS));
+    for (unsigned i = 0; i < ncpus_online; i++) {
+        KT_ASSERT(cpus[i].online);
+        KT_ASSERT(cpus[i].idle != NULL);
+    }
+}
+
+/* Frames: allocation is zeroed, aligned, and the count comes back. */
+KTEST(frame_alloc_free)
+{
+    uint64_t before = frame_free_count();
+    paddr_t a = frame_alloc(0), b = frame_alloc(3);
+    KT_ASSERT(a && b);
+    KT_ASSERT(IS_ALIGNED(b, 8 * PAGE_SIZE));
+    KT_ASSERT_EQ(frame_free_count(), before - 9);
+    KT_ASSERT_EQ(*(uint64_t *)phys_to_virt(b + 7 * PAGE_SIZE + 8), 0);
+    frame_free(a, 0);
+    frame_free(b, 3);
+    KT_ASSERT_EQ(frame_free_count(), before);
+    /* The kernel image and the device tree are not free memory. */
+    KT_ASSERT(boot_info.image_pa != a && boot_info.image_pa != b);
+}
+
+extern uint64_t boot_free_frames, boot_kobjs;
+
+/* After init and every program it started have ended, every frame and
+ * kernel object they used is back.  Threads on other CPUs are freed just
+ * after they switch away for the last time, so give them a few ticks. */
+KTEST_LATE(no_leaks_after_user_programs)
+{
+    for (int i = 0; i < 50 && (frame_free_count() != boot_free_frames || kobj_live() != boot_kobjs);
+         i++)
+        thread_sleep(1000000);
+    KT_ASSERT_EQ(kobj_live(), boot_kobjs);
+    KT_ASSERT_EQ(frame_free_count(), boot_free_frames);
 }
 
 /* ---- deliberate crashes, only run when named ---------------------------- */

@@ -469,8 +469,7 @@ UNIT_TEST(pt_map_rejects_bad_arguments)
     UNIT_ASSERT_EQ(pt_map(&pt, 0x1000, ~0xfffull, 2 * PGSZ, USER_RW), -HM_EINVAL);
     for (unsigned i = 0; i < sizeof(bad_attrs) / sizeof(bad_attrs[0]); i++) {
         UNIT_ASSERT_EQ(pt_map(&pt, 0x1000, 0x1000, PGSZ, bad_attrs[i]), -HM_EINVAL);
-        UNIT_ASSERT_EQ(pt_map_each(&pt, 0x1000, PGSZ, bad_attrs[i], fsrc_get, fsrc_put,
-                                   &s),
+        UNIT_ASSERT_EQ(pt_map_each(&pt, 0x1000, PGSZ, bad_attrs[i], fsrc_get, fsrc_put, &s),
                        -HM_EINVAL);
     }
     UNIT_ASSERT_EQ(pt_map_each(NULL, 0x1000, PGSZ, USER_RW, fsrc_get, fsrc_put, &s), -HM_EINVAL);
@@ -679,7 +678,7 @@ UNIT_TEST(pt_unmap_partly_unmapped_range_changes_nothing)
     UNIT_ASSERT_EQ(pt_unmap(&pt, va - PGSZ, 2 * PGSZ, rec_unmapped, &r), -HM_EFAULT);
     UNIT_ASSERT_EQ(pt_unmap(&pt, va, 4 * PGSZ, rec_unmapped, &r), -HM_EFAULT); /* hole at end */
     UNIT_ASSERT_EQ(pt_unmap(&pt, va, 5 * PGSZ, rec_unmapped, &r), -HM_EFAULT);
-    UNIT_ASSERT_EQ(pt_unmap(&pt, 2 * GIB, PGSZ, rec_unmapped, &r), -HM_EFAULT); /* empty L1 */
+    UNIT_ASSERT_EQ(pt_unmap(&pt, 2 * GIB, PGSZ, rec_unmapped, &r), -HM_EFAULT);    /* empty L1 */
     UNIT_ASSERT_EQ(pt_unmap(&pt, GIB + MIB2, PGSZ, rec_unmapped, &r), -HM_EFAULT); /* empty L2 */
     UNIT_ASSERT_EQ(pt_unmap(&pt, 0, GIB, rec_unmapped, &r), -HM_EFAULT);
     /* Bad arguments. */
@@ -808,8 +807,7 @@ UNIT_TEST(pt_map_each_frame_failure_rolls_back)
         fsrc_init(&s, 0x90000000);
         s.fail_at = k;
         s.err = -HM_EAGAIN;
-        UNIT_ASSERT_EQ(pt_map_each(&pt, va, 6 * PGSZ, USER_RW, fsrc_get, fsrc_put, &s),
-                       -HM_EAGAIN);
+        UNIT_ASSERT_EQ(pt_map_each(&pt, va, 6 * PGSZ, USER_RW, fsrc_get, fsrc_put, &s), -HM_EAGAIN);
         UNIT_ASSERT_EQ(s.got, (unsigned)k);
         fsrc_all_returned(&s);
         snap_same(&f, &pt);
@@ -1074,8 +1072,8 @@ UNIT_TEST(pt_random_operations_match_model)
             f.budget = -1;
             if (need > 0 && rnd(&seed) % 2 == 0)
                 f.budget = (int)(rnd(&seed) % (need + 1));
-            want = n > run ? -HM_EEXIST
-                           : (f.budget >= 0 && (unsigned)f.budget < need ? -HM_ENOMEM : 0);
+            want = n > run ? -HM_EEXIST :
+                             (f.budget >= 0 && (unsigned)f.budget < need ? -HM_ENOMEM : 0);
             rc = pt_map(&pt, va, va + 0x100000000, n * PGSZ, USER_RW);
             f.budget = -1;
         } else {
