@@ -183,10 +183,15 @@ void thread_put(struct thread *t)
 
 /* ---- regions -------------------------------------------------------------------- */
 
-static bool user_range_valid(uint64_t va, uint64_t len)
+/* 0 if [va, va+len) is a page-aligned, non-empty range of user space;
+ * -HM_EINVAL for a bad length or alignment, -HM_ERANGE outside user space. */
+static int user_range_check(uint64_t va, uint64_t len)
 {
-    return len > 0 && IS_ALIGNED(va, PAGE_SIZE) && IS_ALIGNED(len, PAGE_SIZE) && va >= PAGE_SIZE &&
-           va < HM_USER_TOP && len <= HM_USER_TOP - va;
+    if (len == 0 || !IS_ALIGNED(va, PAGE_SIZE) || !IS_ALIGNED(len, PAGE_SIZE))
+        return -HM_EINVAL;
+    if (va < PAGE_SIZE || va >= HM_USER_TOP || len > HM_USER_TOP - va)
+        return -HM_ERANGE;
+    return 0;
 }
 
 static bool prot_valid(unsigned prot)
@@ -220,14 +225,17 @@ static void anon_unframe(void *ctx, uint64_t pa)
 static int vm_map_anon_locked(struct proc *p, uint64_t va, uint64_t len, unsigned prot)
 {
     /* decode */
-    if (!user_range_valid(va, len) || !prot_valid(prot))
+    int err = user_range_check(va, len);
+    if (err < 0)
+        return err;
+    if (!prot_valid(prot))
         return -HM_EINVAL;
     if (overlaps_any(p, va, va + len))
         return -HM_EEXIST;
     if (p->nregions == MAX_REGIONS)
         return -HM_ENOSPC;
     /* invoke: the builder undoes everything itself if memory runs out */
-    int err = pt_map_each(&p->pt, va, len, prot_attrs(prot), anon_frame, anon_unframe, NULL);
+    err = pt_map_each(&p->pt, va, len, prot_attrs(prot), anon_frame, anon_unframe, NULL);
     if (err < 0)
         return err;
     p->regions[p->nregions++] = (struct region){ va, va + len, prot, NULL, 0 };
@@ -247,8 +255,10 @@ int vm_map_mem(struct proc *p, struct memobj *m, uint64_t va, unsigned prot)
 {
     uint64_t len = (uint64_t)PAGE_SIZE << m->order;
     spin_lock(&p->lock);
-    int err = -HM_EINVAL;
-    if (!user_range_valid(va, len) || !prot_valid(prot))
+    int err = user_range_check(va, len);
+    if (err == 0 && !prot_valid(prot))
+        err = -HM_EINVAL;
+    if (err < 0)
         goto out;
     err = -HM_EEXIST;
     if (overlaps_any(p, va, va + len))
@@ -300,8 +310,9 @@ static void region_drop_mem(struct memobj *m)
 static int vm_unmap_locked(struct proc *p, uint64_t va, uint64_t len)
 {
     /* decode: the whole range must be mapped, and splits must fit */
-    if (!user_range_valid(va, len))
-        return -HM_EINVAL;
+    int err = user_range_check(va, len);
+    if (err < 0)
+        return err;
     uint64_t end = va + len, covered = 0;
     unsigned splits = 0;
     for (unsigned i = 0; i < p->nregions; i++) {
@@ -319,7 +330,7 @@ static int vm_unmap_locked(struct proc *p, uint64_t va, uint64_t len)
         return -HM_ENOSPC;
     /* invoke */
     struct unmap_ctx ctx = { p };
-    int err = pt_unmap(&p->pt, va, len, unmapped_page, &ctx);
+    err = pt_unmap(&p->pt, va, len, unmapped_page, &ctx);
     BUG_ON(err < 0); /* the decode step proved every page mapped */
     for (unsigned i = 0; i < p->nregions;) {
         struct region *r = &p->regions[i];

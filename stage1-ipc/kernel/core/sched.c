@@ -80,6 +80,18 @@ static bool make_runnable_locked(struct cpu *c, struct thread *t)
 
 static paddr_t empty_ttbr0;
 
+/* Load the address space `p` (NULL: the empty one) on this CPU if it is
+ * not the one loaded already.  Kernel threads run on an empty TTBR0 (ASID
+ * 0), so no CPU keeps walking the tables of a process being torn down. */
+static void load_space(struct cpu *c, struct proc *p)
+{
+    if (c->space == p)
+        return;
+    write_sysreg(ttbr0_el1, p ? proc_ttbr0(p) : empty_ttbr0);
+    isb();
+    c->space = p;
+}
+
 static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
 {
     c->curr = next;
@@ -90,16 +102,8 @@ static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
     if (next->proc) {
         fp_restore(&next->fp);
         write_sysreg(tpidr_el0, next->tpidr_el0);
-        if (prev->proc != next->proc) {
-            write_sysreg(ttbr0_el1, proc_ttbr0(next->proc));
-            isb();
-        }
-    } else if (prev->proc) {
-        /* Kernel threads run on an empty TTBR0 (ASID 0), so no CPU keeps
-         * walking the tables of a process that is being torn down. */
-        write_sysreg(ttbr0_el1, empty_ttbr0);
-        isb();
     }
+    load_space(c, next->proc);
     cpu_switch(&prev->ctx, &next->ctx);
 }
 
@@ -396,8 +400,7 @@ void thread_exit(void)
     struct thread *t = c->curr;
     if (t->proc) {
         /* Off the process's page tables before it may tear them down. */
-        write_sysreg(ttbr0_el1, empty_ttbr0);
-        isb();
+        load_space(c, NULL);
         proc_thread_exit(t);
     }
     spin_lock(&t->exitq.lock);

@@ -73,6 +73,7 @@ struct cpu {
     uint64_t mpidr;
     uint32_t gic_mask;    /* this CPU's GIC CPU-interface bit (SGI targets) */
     struct thread *curr, *idle;
+    struct proc *space;   /* whose page tables TTBR0 holds (NULL: the empty table) */
     spinlock_t rq_lock;
     struct list rq[NR_PRIO];
     uint64_t rq_bitmap;

@@ -19,13 +19,21 @@
 #define BLOCK 0x200000ul
 #define TEST_VA 0x40000000ul
 /* Test k works in [va_block(k), va_block(k) + BLOCK). */
-#define va_block(k) ((unsigned char *)(TEST_VA + (k) * BLOCK))
+#define va_block(k) ((unsigned char *)(TEST_VA + (k)*BLOCK))
 
 #define RW (HM_PROT_READ | HM_PROT_WRITE)
 #define SLOT_MEM UT_SLOT_FIRST
 #define SLOT_MEM2 (UT_SLOT_FIRST + 1)
 
 #define MAGIC 0x6d61676963ul
+
+/*
+ * The error for an address range outside user space ([HM_PAGE_SIZE,
+ * HM_USER_TOP), or wrapping): the header's "an address or length outside
+ * what is allowed".  Misalignment, a zero length and bad protections are
+ * HM_EINVAL.  (One place to change should the kernel settle otherwise.)
+ */
+#define E_RANGE HM_ERANGE
 
 /* True if [@va, @va + @n pages) is entirely unmapped: it can be mapped (and
  * is unmapped again right away). */
@@ -68,9 +76,9 @@ UTEST(user_map_zeroed_rw)
     UT_ASSERT_EQ(hm_unmap(va, PAGE), 0);
 }
 
-/* Expected errors (the header leaves the choice; this is the kernel's):
+/* Expected errors:
  *   unaligned va or len, len 0, bad prot bits, W+X          -HM_EINVAL
- *   any page outside [HM_PAGE_SIZE, HM_USER_TOP), or wrap   -HM_ERANGE */
+ *   any page outside [HM_PAGE_SIZE, HM_USER_TOP), or wrap   E_RANGE */
 UTEST(user_map_errors)
 {
     unsigned char *va = va_block(1);
@@ -78,11 +86,11 @@ UTEST(user_map_errors)
     UT_ASSERT_ERR_UNCHANGED(hm_map(va + 8, PAGE, RW), HM_EINVAL);
     UT_ASSERT_ERR_UNCHANGED(hm_map(va, 100, RW), HM_EINVAL);
     UT_ASSERT_ERR_UNCHANGED(hm_map(va, 0, RW), HM_EINVAL);
-    UT_ASSERT_ERR_UNCHANGED(hm_map(NULL, PAGE, RW), HM_ERANGE);
-    UT_ASSERT_ERR_UNCHANGED(hm_map((void *)HM_USER_TOP, PAGE, RW), HM_ERANGE);
-    UT_ASSERT_ERR_UNCHANGED(hm_map((void *)(HM_USER_TOP - PAGE), 2 * PAGE, RW), HM_ERANGE);
-    UT_ASSERT_ERR_UNCHANGED(hm_map((void *)0xffffffff80000000ul, PAGE, RW), HM_ERANGE);
-    UT_ASSERT_ERR_UNCHANGED(hm_map((void *)0xfffffffffffff000ul, 2 * PAGE, RW), HM_ERANGE);
+    UT_ASSERT_ERR_UNCHANGED(hm_map(NULL, PAGE, RW), E_RANGE);
+    UT_ASSERT_ERR_UNCHANGED(hm_map((void *)HM_USER_TOP, PAGE, RW), E_RANGE);
+    UT_ASSERT_ERR_UNCHANGED(hm_map((void *)(HM_USER_TOP - PAGE), 2 * PAGE, RW), E_RANGE);
+    UT_ASSERT_ERR_UNCHANGED(hm_map((void *)0xffffffff80000000ul, PAGE, RW), E_RANGE);
+    UT_ASSERT_ERR_UNCHANGED(hm_map((void *)0xfffffffffffff000ul, 2 * PAGE, RW), E_RANGE);
     UT_ASSERT_ERR_UNCHANGED(hm_map(va, PAGE, HM_PROT_WRITE | HM_PROT_EXEC), HM_EINVAL);
     UT_ASSERT_ERR_UNCHANGED(hm_map(va, PAGE, RW | HM_PROT_EXEC), HM_EINVAL);
     UT_ASSERT_ERR_UNCHANGED(hm_map(va, PAGE, RW | 8u), HM_EINVAL);
@@ -137,8 +145,8 @@ UTEST(user_unmap_errors)
     UT_ASSERT_ERR_UNCHANGED(hm_unmap(va, 100), HM_EINVAL);
     UT_ASSERT_ERR_UNCHANGED(hm_unmap(va, 0), HM_EINVAL);
     UT_ASSERT_ERR_UNCHANGED(hm_unmap(va + PAGE, PAGE), HM_EINVAL);
-    UT_ASSERT_ERR_UNCHANGED(hm_unmap((void *)0xffffffff80000000ul, PAGE), HM_ERANGE);
-    UT_ASSERT_ERR_UNCHANGED(hm_unmap(NULL, PAGE), HM_ERANGE);
+    UT_ASSERT_ERR_UNCHANGED(hm_unmap((void *)0xffffffff80000000ul, PAGE), E_RANGE);
+    UT_ASSERT_ERR_UNCHANGED(hm_unmap(NULL, PAGE), E_RANGE);
     /* The refused calls left the page at va mapped. */
     UT_ASSERT_EQ(*(volatile uint64_t *)va, 0);
     UT_ASSERT_EQ(hm_unmap(va, PAGE), 0);
@@ -147,7 +155,8 @@ UTEST(user_unmap_errors)
 /*
  * More than the free memory: -HM_ENOMEM, and everything the kernel may have
  * taken on the way is given back.  Checks that out of memory is an error
- * (header: "never a panic").
+ * (header: "never a panic").  (Memory objects have a size limit of their
+ * own well below the RAM size, so they cannot be tested this way.)
  */
 UTEST(user_map_enomem)
 {
@@ -159,8 +168,6 @@ UTEST(user_map_enomem)
     UT_ASSERT(free_frames > 0);
     len = ((size_t)free_frames + 1024) * PAGE;
     UT_ASSERT_ERR_UNCHANGED(hm_map(va, len, RW), HM_ENOMEM);
-    UT_ASSERT_ERR_UNCHANGED(hm_mem_create(len, SLOT_MEM), HM_ENOMEM);
-    UT_ASSERT_EQ(hm_cap_info(SLOT_MEM), -HM_EBADCAP);
     /* The system still works. */
     UT_ASSERT(range_free(va, 1));
 }
@@ -201,8 +208,8 @@ UTEST(user_mem_object_errors)
     UT_ASSERT_EQ(hm_mem_create(2 * PAGE, SLOT_MEM), 0);
     UT_ASSERT_ERR_UNCHANGED(hm_mem_map(SLOT_MEM, va + 8, RW), HM_EINVAL);
     UT_ASSERT_ERR_UNCHANGED(hm_mem_map(SLOT_MEM, va, HM_PROT_WRITE | HM_PROT_EXEC), HM_EINVAL);
-    UT_ASSERT_ERR_UNCHANGED(hm_mem_map(SLOT_MEM, NULL, RW), HM_ERANGE);
-    UT_ASSERT_ERR_UNCHANGED(hm_mem_map(SLOT_MEM, (void *)(HM_USER_TOP - PAGE), RW), HM_ERANGE);
+    UT_ASSERT_ERR_UNCHANGED(hm_mem_map(SLOT_MEM, NULL, RW), E_RANGE);
+    UT_ASSERT_ERR_UNCHANGED(hm_mem_map(SLOT_MEM, (void *)(HM_USER_TOP - PAGE), RW), E_RANGE);
     /* Over an existing page (the object's second page would land on it). */
     UT_ASSERT_EQ(hm_map(va + PAGE, PAGE, RW), 0);
     *(volatile uint64_t *)(va + PAGE) = MAGIC;

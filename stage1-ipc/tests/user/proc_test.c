@@ -50,8 +50,7 @@ UTEST(user_exit_code)
 
 UTEST(user_fault_read_kernel)
 {
-    UT_ASSERT_EQ(ut_run_child("/bin/fault1", "read_kernel", SLOT_CHILD),
-                 KILLED(HM_KILL_FAULT));
+    UT_ASSERT_EQ(ut_run_child("/bin/fault1", "read_kernel", SLOT_CHILD), KILLED(HM_KILL_FAULT));
 }
 
 UTEST(user_fault_read_null)
@@ -71,8 +70,7 @@ UTEST(user_fault_undef)
 
 UTEST(user_fault_jump_unmapped)
 {
-    UT_ASSERT_EQ(ut_run_child("/bin/fault1", "jump_unmapped", SLOT_CHILD),
-                 KILLED(HM_KILL_FAULT));
+    UT_ASSERT_EQ(ut_run_child("/bin/fault1", "jump_unmapped", SLOT_CHILD), KILLED(HM_KILL_FAULT));
 }
 
 UTEST(user_fault_pc_align)
@@ -235,8 +233,7 @@ UTEST(user_isolation_two_children)
     snprintf(arg, sizeof(arg), "write 0x%lx 0x%lx %u", SPY_ADDR, SPY_VALUE, SPY_CHILD_SLOT);
     UT_ASSERT_EQ(hm_spawn("/bin/spy1", arg, SLOT_CHILD), 0);
     ut_defer(release_spy, sh); /* so it ends even if we fail below */
-    UT_ASSERT_EQ(hm_cap_copy(SLOT_MEM, SLOT_CHILD, SPY_CHILD_SLOT,
-                             HM_RIGHT_READ | HM_RIGHT_WRITE),
+    UT_ASSERT_EQ(hm_cap_copy(SLOT_MEM, SLOT_CHILD, SPY_CHILD_SLOT, HM_RIGHT_READ | HM_RIGHT_WRITE),
                  0);
 
     /* Wait (at most 3 s) for the first child to hold its value. */

@@ -197,8 +197,9 @@ void *hm_alloc_pages(size_t n)
         if (r == 0) {
             return (void *)va;
         }
-        if (reused) {
-            /* Still ours and unmapped: keep it for later. */
+        if (reused && r != -HM_EEXIST) {
+            /* Still ours and unmapped: keep it for later.  (If something
+             * else has been mapped there since, forget the run.) */
             remember_freed(va, n);
         }
         if (r != -HM_EEXIST) {

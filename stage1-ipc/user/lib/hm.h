@@ -169,8 +169,8 @@ static inline long hm_spawn(const char *name, const char *arg, unsigned dst_slot
 {
     const char *a = arg ? arg : "";
 
-    return hm_syscall5(HM_SYS_SPAWN, (unsigned long)name, strlen(name), (unsigned long)a,
-                       strlen(a), dst_slot);
+    return hm_syscall5(HM_SYS_SPAWN, (unsigned long)name, strlen(name), (unsigned long)a, strlen(a),
+                       dst_slot);
 }
 
 /** hm_wait() - block until the process in @proc_slot ends. Return: its exit status or -HM_E*. */
@@ -265,8 +265,7 @@ static inline long hm_info(unsigned what)
  * be a subset of the source's (-HM_EPERM otherwise; GRANT needed to give it
  * to another process).
  */
-static inline long hm_cap_copy(unsigned src, unsigned dst_proc_slot, unsigned dst,
-                               unsigned rights)
+static inline long hm_cap_copy(unsigned src, unsigned dst_proc_slot, unsigned dst, unsigned rights)
 {
     return hm_syscall4(HM_SYS_CAP_COPY, src, dst_proc_slot, dst, rights);
 }
@@ -303,8 +302,11 @@ static inline unsigned hm_cap_rights(long info)
 
 /**
  * hm_test_report() - report one test result; the kernel prints
- * `[TEST] <stage>/<name>: PASS|FAIL <detail>` and counts it.
- * @detail may be NULL (no detail).
+ * `[TEST] <name>: PASS|FAIL <detail>` and counts it.
+ * @name: "stage<N>/<test>" (lowercase letters, digits, '_'), at most
+ *        HM_NAME_MAX bytes
+ * @detail: at most 256 bytes, or NULL (no detail)
+ * Return: 0, or -HM_ENOSYS outside test mode, -HM_EINVAL for a bad name.
  */
 static inline long hm_test_report(const char *name, int passed, const char *detail)
 {
@@ -436,7 +438,10 @@ typedef struct hm_spinlock {
     atomic_uint locked;
 } hm_spinlock_t;
 
-#define HM_SPINLOCK_INIT { 0 }
+#define HM_SPINLOCK_INIT \
+    {                    \
+        0                \
+    }
 
 /** hm_spin_lock() - take @l (acquire ordering). */
 void hm_spin_lock(hm_spinlock_t *l);

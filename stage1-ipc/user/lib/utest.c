@@ -16,8 +16,16 @@
 
 #include "utest.h"
 
+/* The suite of the reported names, "stage<N>" (the build passes it). */
+#ifndef UTEST_SUITE
+#define UTEST_SUITE "stage1"
+#endif
+
 #define DEFER_MAX 16
+/* The kernel takes details of up to 256 bytes. */
 #define DETAIL_MAX 256
+/* Most tests one program can hold (more are reported as failed). */
+#define TESTS_MAX 512
 
 /* Before a test: sample the counters every QUIESCE_STEP_NS until two samples
  * agree (at most QUIESCE_MAX_NS), so work left over from the previous test
@@ -83,9 +91,8 @@ void utest_fail(const char *file, int line, const char *expr, uint64_t a, uint64
 {
     if (claim_failure()) {
         if (has_values) {
-            snprintf(ut.detail, sizeof(ut.detail), "%s:%d: %s (0x%llx != 0x%llx)",
-                     base_name(file), line, expr, (unsigned long long)a,
-                     (unsigned long long)b);
+            snprintf(ut.detail, sizeof(ut.detail), "%s:%d: %s (0x%llx != 0x%llx)", base_name(file),
+                     line, expr, (unsigned long long)a, (unsigned long long)b);
         } else {
             snprintf(ut.detail, sizeof(ut.detail), "%s:%d: %s", base_name(file), line, expr);
         }
@@ -321,21 +328,59 @@ static bool run_one(const struct utest *t)
     return atomic_load(&ut.failed) == 0;
 }
 
+/* Report one result under the name "<suite>/<test>", as the kernel wants it. */
+static void report(const char *name, bool passed, const char *detail)
+{
+    char full[HM_NAME_MAX + 1];
+
+    snprintf(full, sizeof(full), "%s/%s", UTEST_SUITE, name);
+    hm_test_report(full, passed, detail);
+}
+
+/* Source order: by file name, then by line. */
+static bool runs_before(const struct utest *a, const struct utest *b)
+{
+    int c = strcmp(a->file, b->file);
+
+    return c < 0 || (c == 0 && a->line < b->line);
+}
+
+/*
+ * The section holds the tests in whatever order the compiler emitted them
+ * (GCC emits a file's variables last-defined first), so they are sorted
+ * into source order first: insertion sort, the list is short.
+ */
 int utest_run_all(void)
 {
+    static const struct utest *order[TESTS_MAX];
     const struct utest *const *first = __start_utests;
     size_t n = (size_t)((uintptr_t)__stop_utests - (uintptr_t)__start_utests) /
                sizeof(const struct utest *);
     int failed = 0;
 
+    for (size_t i = TESTS_MAX; i < n; i++) {
+        report(first[i]->name, false, "utest.c: more than TESTS_MAX tests");
+        failed++;
+    }
+    if (n > TESTS_MAX) {
+        n = TESTS_MAX;
+    }
     for (size_t i = 0; i < n; i++) {
-        const struct utest *t = first[i];
-        bool passed = run_one(t);
+        size_t j = i;
+
+        while (j > 0 && runs_before(first[i], order[j - 1])) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = first[i];
+    }
+    for (size_t i = 0; i < n; i++) {
+        bool passed = run_one(order[i]);
 
         if (!passed) {
             failed++;
         }
-        hm_test_report(t->name, passed, passed ? NULL : ut.detail);
+        report(order[i]->name, passed, passed ? NULL : ut.detail);
     }
     return failed;
 }

@@ -11,15 +11,16 @@
  *     }
  *
  * `UTEST(name)` must start its line: the host harness collects the expected
- * tests with the regex `^UTEST\((\w+)\)` over stage1-ipc/tests/user/*.c, so a
- * test that never reports counts as failed.  Each test is registered by a
- * pointer in the linker section `utests` (GNU ld defines __start_utests and
- * __stop_utests around it); constructors would not do, since -nostartfiles
- * programs never run them.
+ * tests with the regex `^UTEST\((\w+)\)` over the .c files directly in
+ * stage1-ipc/tests/user, so a test that never reports counts as failed.
+ * Each test is registered by a pointer in the linker section `utests` (GNU
+ * ld defines __start_utests and __stop_utests around it); constructors would
+ * not do, since -nostartfiles programs never run them.
  *
- * utest_run_all() runs the tests one after another in this process and
- * reports each with hm_test_report(); the kernel prints
- * `[TEST] stage1/<name>: PASS` or `... FAIL <file>:<line>: <expr> (0xa != 0xb)`.
+ * utest_run_all() runs the tests one after another in this process, in
+ * source order (files by name, tests by line), and reports each with
+ * hm_test_report(); the kernel prints `[TEST] stage1/<name>: PASS` or
+ * `[TEST] stage1/<name>: FAIL <file>:<line>: <expr> (0xa != 0xb)`.
  *
  * Ending a test: a failed UT_ASSERT* in the test's own (main) thread jumps
  * back to the runner with longjmp, so it may be used in helper functions too.
@@ -40,10 +41,12 @@
 
 #include "hm.h"
 
-/** struct utest - one registered test. */
+/** struct utest - one registered test; file and line give the run order. */
 struct utest {
     const char *name;
     void (*fn)(void);
+    const char *file;
+    int line;
 };
 
 /* Slots tests may use: UT_SLOT_FIRST .. UT_SLOT_WATCHDOG - 1. */
@@ -60,29 +63,29 @@ struct utest {
  */
 #define UTEST(n)                                                                         \
     static void utest_fn_##n(void);                                                      \
-    static const struct utest utest_desc_##n = { #n, utest_fn_##n };                     \
+    static const struct utest utest_desc_##n = { #n, utest_fn_##n, __FILE__, __LINE__ }; \
     static const struct utest *const utest_ptr_##n                                       \
-            __attribute__((used, section("utests"), aligned(8))) = &utest_desc_##n; \
+            __attribute__((used, section("utests"), aligned(8))) = &utest_desc_##n;      \
     static void utest_fn_##n(void)
 
 /** UT_ASSERT() - fail the test with `file:line: e` unless @e holds. */
-#define UT_ASSERT(e)                                              \
-    do {                                                          \
-        if (!(e)) {                                               \
-            utest_fail(__FILE__, __LINE__, #e, 0, 0, false);      \
-        }                                                         \
+#define UT_ASSERT(e)                                         \
+    do {                                                     \
+        if (!(e)) {                                          \
+            utest_fail(__FILE__, __LINE__, #e, 0, 0, false); \
+        }                                                    \
     } while (0)
 
 /**
  * UT_ASSERT_EQ() - fail with `file:line: x == y (0xX != 0xY)` unless @x and
  * @y are equal as 64-bit values (so -HM_EINVAL compares right in any type).
  */
-#define UT_ASSERT_EQ(x, y)                                                  \
-    do {                                                                    \
-        uint64_t ut_a_ = (uint64_t)(x), ut_b_ = (uint64_t)(y);              \
-        if (ut_a_ != ut_b_) {                                               \
+#define UT_ASSERT_EQ(x, y)                                                    \
+    do {                                                                      \
+        uint64_t ut_a_ = (uint64_t)(x), ut_b_ = (uint64_t)(y);                \
+        if (ut_a_ != ut_b_) {                                                 \
             utest_fail(__FILE__, __LINE__, #x " == " #y, ut_a_, ut_b_, true); \
-        }                                                                   \
+        }                                                                     \
     } while (0)
 
 /** UT_FAIL() - fail now with `file:line: <printf message>`. */
@@ -93,14 +96,17 @@ struct utest {
  * frames and the kernel-object count exactly as they were: a refused call
  * changes nothing, not even temporarily-kept memory.
  */
-#define UT_ASSERT_ERR_UNCHANGED(call, err)                                       \
-    do {                                                                         \
-        struct ut_usage ut_u_;                                                   \
-        long ut_r_;                                                              \
-        ut_usage_get(&ut_u_);                                                    \
-        ut_r_ = (long)(call);                                                    \
-        UT_ASSERT_EQ(ut_r_, -(long)(err));                                       \
-        ut_usage_assert_same(&ut_u_, __FILE__, __LINE__, #call);                 \
+#define UT_ASSERT_ERR_UNCHANGED(call, err)                                      \
+    do {                                                                        \
+        struct ut_usage ut_u_;                                                  \
+        long ut_r_;                                                             \
+        ut_usage_get(&ut_u_);                                                   \
+        ut_r_ = (long)(call);                                                   \
+        if (ut_r_ != -(long)(err)) {                                            \
+            utest_fail(__FILE__, __LINE__, #call " == -" #err, (uint64_t)ut_r_, \
+                       (uint64_t)(-(long)(err)), true);                         \
+        }                                                                       \
+        ut_usage_assert_same(&ut_u_, __FILE__, __LINE__, #call);                \
     } while (0)
 
 /**
@@ -121,6 +127,8 @@ struct ut_usage {
 /** ut_usage_get() - read the free frames and kernel objects now. */
 void ut_usage_get(struct ut_usage *u);
 
+/* Used by the macros above: fail at @file:@line unless the usage now equals
+ * *@before (_same: at once; _back: within UT_SETTLE_MS). */
 void ut_usage_assert_same(const struct ut_usage *before, const char *file, int line,
                           const char *what);
 void ut_usage_assert_back(const struct ut_usage *before, const char *file, int line);
@@ -161,8 +169,8 @@ void ut_reap_thread(unsigned slot, uint64_t timeout_ms);
 int utest_run_all(void);
 
 /* Used by the macros above. */
-__attribute__((noreturn)) void utest_fail(const char *file, int line, const char *expr,
-                                          uint64_t a, uint64_t b, bool has_values);
+__attribute__((noreturn)) void utest_fail(const char *file, int line, const char *expr, uint64_t a,
+                                          uint64_t b, bool has_values);
 __attribute__((noreturn, format(printf, 3, 4))) void utest_failf(const char *file, int line,
                                                                  const char *fmt, ...);
 

@@ -101,8 +101,6 @@ static int sleep_long(void)
 
 int main(const char *arg, unsigned long len)
 {
-    static volatile uint64_t sink;
-
     if (len != strlen(arg)) {
         return BAD_LENGTH;
     }
@@ -113,11 +111,11 @@ int main(const char *arg, unsigned long len)
         return (int)strtoul(arg + 5, NULL, 0);
     }
     if (strcmp(arg, "read_kernel") == 0) {
-        sink = load64(KERNEL_ADDR);
+        (void)load64(KERNEL_ADDR);
         return SURVIVED;
     }
     if (strcmp(arg, "read_null") == 0) {
-        sink = load64(0);
+        (void)load64(0);
         return SURVIVED;
     }
     if (strcmp(arg, "write_code") == 0) {

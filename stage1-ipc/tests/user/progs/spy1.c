@@ -101,7 +101,13 @@ static long wait_for_cap(unsigned slot)
     }
 }
 
-/* `write ADDR VAL SLOT`: the protocol of spy1.h. */
+/*
+ * `write ADDR VAL SLOT`: the protocol of spy1.h.  Errors before the shared
+ * page is mapped can only be reported by the exit code; after that they are
+ * also stored in `state`, so the parent does not wait for nothing.  At the
+ * end the value must still be there: the reader's mapping of the same
+ * address in its own space must not have touched ours.
+ */
 static int do_write(uintptr_t addr, uint64_t val, unsigned slot)
 {
     struct spy_shared *sh = (struct spy_shared *)SPY_SHARED_VA;
@@ -123,6 +129,7 @@ static int do_write(uintptr_t addr, uint64_t val, unsigned slot)
         return SPY_PRIVATE_FAILED;
     }
     *p = val;
+    /* seq_cst store: the value is in place before the parent can see READY. */
     atomic_store(&sh->state, SPY_READY);
 
     start = hm_now_ns();
@@ -135,6 +142,8 @@ static int do_write(uintptr_t addr, uint64_t val, unsigned slot)
     return *p == val ? 0 : SPY_VALUE_CHANGED;
 }
 
+/* Dispatch on the command word; the numbers that follow it are parsed
+ * strictly (a malformed argument is SPY_BAD_ARG, never a guess). */
 int main(const char *arg, unsigned long len)
 {
     unsigned long v[3];
@@ -154,6 +163,7 @@ int main(const char *arg, unsigned long len)
         if (n != 1) {
             return SPY_BAD_ARG;
         }
+        /* The load must kill us: nothing is mapped at v[0] in this space. */
         load64(v[0]);
         return SPY_PEEK_SURVIVED;
     }

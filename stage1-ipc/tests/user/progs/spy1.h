@@ -30,8 +30,8 @@
 #define SPY_RW_BROKEN 5  /* its own store did not read back */
 
 /* Exit codes of `write ADDR VAL SLOT` (also stored in state on error). */
-#define SPY_NO_CAP 10       /* the capability did not arrive in 5 s */
-#define SPY_NOT_MEMORY 11   /* it is not a memory capability */
+#define SPY_NO_CAP 10     /* the capability did not arrive in 5 s */
+#define SPY_NOT_MEMORY 11 /* it is not a memory capability */
 #define SPY_SHARED_FAILED 12
 #define SPY_PRIVATE_FAILED 13
 #define SPY_NOT_RELEASED 14 /* the parent did not release it in 5 s */

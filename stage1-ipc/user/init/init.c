@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+/*
+ * init.c - /bin/init, the first user program the kernel starts.
+ *
+ * Stage 1 has no services yet, so init only decides from the boot mode what
+ * to run:
+ *   - test mode (bootarg `ktest`): run /bin/utest1, the user-level tests,
+ *     wait for it and exit;
+ *   - bench mode (bootarg `bench`): run /bin/bench1 the same way;
+ *   - otherwise say so and sleep forever.
+ */
+#include "hm.h"
+
+/* The child's process capability goes here (0 and 1 are taken). */
+#define SLOT_CHILD 2
+
+/*
+ * Run @prog to the end.  Return: its exit status, or the negative error of
+ * hm_spawn()/hm_wait() (already reported on the console).
+ */
+static long run(const char *prog)
+{
+    long r = hm_spawn(prog, "", SLOT_CHILD);
+
+    if (r < 0) {
+        hm_printf("init: cannot start %s: error %ld\n", prog, r);
+        return r;
+    }
+    r = hm_wait(SLOT_CHILD);
+    if (r < 0) {
+        hm_printf("init: cannot wait for %s: error %ld\n", prog, r);
+    }
+    hm_cap_delete(SLOT_CHILD);
+    return r;
+}
+
+int main(const char *arg, unsigned long len)
+{
+    (void)arg;
+    (void)len;
+    if (hm_info(HM_INFO_TEST_MODE) == 1) {
+        long status = run("/bin/utest1");
+
+        hm_printf("init: tests finished (status %ld)\n", status);
+        return 0;
+    }
+    if (hm_info(HM_INFO_BENCH_MODE) == 1) {
+        run("/bin/bench1");
+        return 0;
+    }
+    hm_printf("init: ready (stage 1: no services yet; started nothing)\n");
+    for (;;) {
+        hm_sleep_ns(HM_NS_PER_S);
+    }
+}
