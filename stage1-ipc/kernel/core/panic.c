@@ -13,6 +13,7 @@
 #include <panic.h>
 #include <printk.h>
 #include <plat.h>
+#include <sched.h>
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 #include <arch/sysreg.h>
@@ -34,10 +35,18 @@ static void print_addr(uint64_t a)
         printk("0x%016lx ?", a);
 }
 
+/* A frame record must lie on the stack we are running on: the boot stack,
+ * or the current thread's kernel stack. */
 static bool fp_ok(uint64_t fp)
 {
-    /* TODO(stage1 threads): accept any kernel thread stack. */
-    return IS_ALIGNED(fp, 16) && fp >= (uint64_t)boot_stack && fp + 16 <= (uint64_t)boot_stack_top;
+    if (!IS_ALIGNED(fp, 16))
+        return false;
+    if (fp >= (uint64_t)boot_stack && fp + 16 <= (uint64_t)boot_stack_top)
+        return true;
+    uint64_t lo, hi;
+    if (!sched_current_stack(&lo, &hi))
+        return false;
+    return fp >= lo && fp + 16 <= hi;
 }
 
 static void backtrace(uint64_t fp, uint64_t pc)

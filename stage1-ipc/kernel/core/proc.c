@@ -114,8 +114,8 @@ static void proc_maybe_free(struct proc *p)
 
 static void thread_maybe_free(struct thread *t)
 {
-    /* kstack == 0 once reaped; a started thread holds no capability to itself. */
-    if (t->obj.refs == 0 && t->holds == 0 && t->kstack == 0 && t->state == T_DEAD)
+    /* Freed when reaped (off its stack for good) and nothing names it. */
+    if (t->obj.refs == 0 && t->holds == 0 && t->reaped)
         kobj_free(KC_THREAD, t);
 }
 
@@ -296,6 +296,14 @@ static void unmapped_page(void *ctx, uint64_t va, uint64_t pa)
         }
     }
     panic("vm: unmapped page 0x%lx belongs to no region", va);
+}
+
+void memobj_unhold(struct memobj *m)
+{
+    spin_lock(&cap_lock);
+    m->maps--;
+    memobj_maybe_free(m);
+    cap_unlock();
 }
 
 static void region_drop_mem(struct memobj *m)
@@ -619,7 +627,9 @@ void proc_thread_exit(struct thread *t)
     proc_free_resources(p);
     spin_unlock(&p->lock);
     spin_lock(&p->exitq.lock);
+    spin_lock(&cap_lock); /* proc_maybe_free() reads it under cap_lock */
     p->dead = true;
+    spin_unlock(&cap_lock);
     spin_unlock(&p->exitq.lock);
     waitq_wake_all(&p->exitq, 0);
 }
@@ -634,6 +644,7 @@ void proc_thread_reaped(struct thread *t)
     }
     spin_lock(&cap_lock);
     t->proc = NULL;
+    t->reaped = true;
     thread_maybe_free(t);
     if (p) {
         p->nunreaped--;

@@ -301,6 +301,20 @@ void sched_user_return(void)
     }
 }
 
+bool sched_current_stack(uint64_t *lo, uint64_t *hi)
+{
+    uint64_t tp = read_sysreg(tpidr_el1);
+    if (tp < (uint64_t)cpus || tp >= (uint64_t)(cpus + CONFIG_NR_CPUS))
+        return false; /* before the scheduler exists on this CPU */
+    struct thread *t = ((struct cpu *)tp)->curr;
+    if (!t || !t->kstack) {
+        return false; /* kinit and secondary idle threads: boot stacks */
+    }
+    *lo = (uint64_t)phys_to_virt(t->kstack);
+    *hi = *lo + KSTACK_SIZE;
+    return true;
+}
+
 uint64_t sched_total_ticks(void)
 {
     uint64_t n = 0;
@@ -418,7 +432,7 @@ static void reap(struct thread *t)
 {
     frame_free(t->kstack, KSTACK_ORDER);
     t->kstack = 0;
-    proc_thread_reaped(t);
+    proc_thread_reaped(t); /* may free t */
 }
 
 static void idle_entry(void *arg);

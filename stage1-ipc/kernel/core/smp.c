@@ -99,7 +99,8 @@ void percpu_init(void)
     struct cpu *c = this_cpu();
     c->gic_mask = gicv2_cpu_mask();
     write_sysreg(pmuserenr_el0, 5); /* EL0 may read the cycle counter (EN | CR) */
-    write_sysreg(pmcr_el0, PMCR_LC | PMCR_C | PMCR_E);
+    /* No reset (PMCR.C): on CPU 0 it has counted since head.S (boot benchmarks). */
+    write_sysreg(pmcr_el0, PMCR_LC | PMCR_E);
     write_sysreg(pmccfiltr_el0, PMCCFILTR_NSH);
     write_sysreg(pmcntenset_el0, PMCNTEN_CYCLES);
     isb();

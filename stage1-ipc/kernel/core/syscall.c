@@ -198,9 +198,7 @@ static long sys_mem_map(struct trap_frame *tf, struct proc *p)
     if (err < 0)
         return err;
     err = vm_map_mem(p, m, va, (unsigned)prot);
-    spin_lock(&cap_lock);
-    m->maps--;
-    cap_unlock();
+    memobj_unhold(m);
     return err;
 }
 

@@ -90,6 +90,8 @@ int copy_to_user(struct proc *p, uint64_t dst, const void *src, uint64_t len);
 
 /** Memory objects */
 int memobj_create(uint64_t len, struct memobj **out);
+/** Drop a temporary hold taken as m->maps++ under cap_lock. */
+void memobj_unhold(struct memobj *m);
 
 /** The capability subsystem lock and object release (core/proc.c). */
 extern spinlock_t cap_lock;

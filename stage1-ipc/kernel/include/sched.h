@@ -65,6 +65,7 @@ struct thread {
     bool exited;
     struct waitq exitq;    /* joiners */
     unsigned holds;        /* system calls using the object (under cap_lock) */
+    bool reaped;           /* its stack is freed: the object may go (under cap_lock) */
     char name[16];
 };
 
@@ -141,6 +142,8 @@ void sched_ipi(void);
 void cpu_idle(void) __noreturn;
 
 uint64_t sched_total_ticks(void);
+/** The current thread's kernel stack range, if it has one (for backtraces). */
+bool sched_current_stack(uint64_t *lo, uint64_t *hi);
 unsigned sched_next_cpu(void);
 
 /* arch/aarch64/switch.S */
