@@ -155,3 +155,17 @@ def test_rpi4_kernel_tests_pass_in_raspi4b(harness):
     done = r.output.done
     assert r.exit_code == 0 and done and done.token == "pi4" and done.passed == done.total > 0, \
         "\n".join(r.last_lines())
+
+
+def test_truncated_program_is_refused_by_name_and_boot_goes_on(harness):
+    """The test initramfs holds bin/truncated (the first 1000 bytes of a
+    program): the kernel names it and why, and boots on."""
+    image = kernel_image(harness.build(1, "virt"), "virt")
+    r = harness.boot("virt", image, "poweroff semihosting", timeout=60)
+    assert r.exit_code == 0, "\n".join(r.last_lines())
+    lines = [ln.strip() for ln in r.lines]
+    refused = [i for i, ln in enumerate(lines)
+               if ln.startswith("initramfs: refusing bin/truncated: ")]
+    assert refused, "\n".join(r.last_lines())
+    assert "runs past the end" in lines[refused[0]]
+    assert any(ln.startswith("boot: stage=1") for ln in lines[refused[0]:])

@@ -200,15 +200,13 @@ void kmain(paddr_t dtb_pa, paddr_t image_pa, unsigned entry_el)
     proc_init();
 
     /* 4. CPUs, PSCI, board. */
-    struct dt_cpu cpu_nodes[CONFIG_NR_CPUS];
-    int ncpus = dt_cpus(fdt, cpu_nodes, CONFIG_NR_CPUS);
-    if (ncpus == DT_ENOSPC) {
-        printk("cpus: more CPUs than CONFIG_NR_CPUS=%d; using the first %d\n", CONFIG_NR_CPUS,
-               CONFIG_NR_CPUS);
-        ncpus = CONFIG_NR_CPUS;
-    } else if (ncpus <= 0) {
-        panic("device tree: no cpu nodes (%s)", ncpus < 0 ? dt_strerror(ncpus) : "none");
-    }
+    struct dt_cpu cpu_nodes[64];
+    int ncpus = dt_cpus(fdt, cpu_nodes, 64);
+    if (ncpus <= 0)
+        panic("device tree: no usable cpu nodes (%s)", ncpus < 0 ? dt_strerror(ncpus) : "none");
+    if (ncpus > CONFIG_NR_CPUS)
+        printk("cpus: %d in the device tree; this kernel uses the first CONFIG_NR_CPUS=%d\n",
+               ncpus, CONFIG_NR_CPUS);
     boot_info.ncpus = (unsigned)ncpus;
     boot_info.psci = dt_psci(fdt);
     boot_info.board = plat_detect(fdt);
