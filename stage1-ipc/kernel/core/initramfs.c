@@ -32,8 +32,8 @@ static uint64_t prop_addr(const void *fdt, int node, const char *name, bool *ok)
     *ok = p && (len == 4 || len == 8);
     if (!*ok)
         return 0;
-    return len == 4 ? fdt32_to_cpu(p[0])
-                    : ((uint64_t)fdt32_to_cpu(p[0]) << 32) | fdt32_to_cpu(p[1]);
+    return len == 4 ? fdt32_to_cpu(p[0]) :
+                      ((uint64_t)fdt32_to_cpu(p[0]) << 32) | fdt32_to_cpu(p[1]);
 }
 
 bool initramfs_from_dt(const void *fdt, paddr_t *start, paddr_t *end)
@@ -87,8 +87,8 @@ void initramfs_init(const void *data, size_t size)
         programs++;
     }
     if (r < 0) {
-        printk("initramfs: malformed archive from %s after %u files: %s; using none\n", from,
-               files, why);
+        printk("initramfs: malformed archive from %s after %u files: %s; using none\n", from, files,
+               why);
         return;
     }
     archive = data;

@@ -31,8 +31,8 @@ static bool run(const struct ktest *t)
         return true;
     }
     if (r.has_values)
-        printk("[TEST] %s/%s: FAIL %s:%d: %s (0x%lx != 0x%lx)\n", t->suite, t->name, r.file,
-               r.line, r.expr, r.a, r.b);
+        printk("[TEST] %s/%s: FAIL %s:%d: %s (0x%lx != 0x%lx)\n", t->suite, t->name, r.file, r.line,
+               r.expr, r.a, r.b);
     else
         printk("[TEST] %s/%s: FAIL %s:%d: %s\n", t->suite, t->name, r.file, r.line, r.expr);
     return false;

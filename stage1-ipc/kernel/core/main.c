@@ -205,8 +205,8 @@ void kmain(paddr_t dtb_pa, paddr_t image_pa, unsigned entry_el)
     if (ncpus <= 0)
         panic("device tree: no usable cpu nodes (%s)", ncpus < 0 ? dt_strerror(ncpus) : "none");
     if (ncpus > CONFIG_NR_CPUS)
-        printk("cpus: %d in the device tree; this kernel uses the first CONFIG_NR_CPUS=%d\n",
-               ncpus, CONFIG_NR_CPUS);
+        printk("cpus: %d in the device tree; this kernel uses the first CONFIG_NR_CPUS=%d\n", ncpus,
+               CONFIG_NR_CPUS);
     boot_info.ncpus = (unsigned)ncpus;
     boot_info.psci = dt_psci(fdt);
     boot_info.board = plat_detect(fdt);
@@ -229,7 +229,8 @@ void kmain(paddr_t dtb_pa, paddr_t image_pa, unsigned entry_el)
     /* 7. What this boot is for: tests, benchmarks, or init. */
     const char *arg, *tok = "";
     size_t len, tlen = 0;
-    if (dt_bootarg(fdt, "poweroff", NULL, NULL)) /* boot check only (tests, `make run APPEND=poweroff`) */
+    if (dt_bootarg(fdt, "poweroff", NULL,
+                   NULL)) /* boot check only (tests, `make run APPEND=poweroff`) */
         finish(0);
     dt_bootarg(fdt, "token", &tok, &tlen);
     if (IS_ENABLED_KTEST && dt_bootarg(fdt, "ktest", &arg, &len)) {

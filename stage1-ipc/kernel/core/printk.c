@@ -19,7 +19,10 @@ static spinlock_t console_lock = SPINLOCK_INIT;
 static volatile int console_owner = -1;
 static unsigned console_depth;
 
-static int cpu_index(void) { return (int)(read_sysreg(mpidr_el1) & 0xffffff); }
+static int cpu_index(void)
+{
+    return (int)(read_sysreg(mpidr_el1) & 0xffffff);
+}
 
 static void console_acquire(void)
 {

@@ -85,7 +85,10 @@ static void tlb_flush_asid(unsigned asid)
     isb();
 }
 
-uint64_t proc_ttbr0(const struct proc *p) { return p->pt.root | ((uint64_t)p->asid << 48); }
+uint64_t proc_ttbr0(const struct proc *p)
+{
+    return p->pt.root | ((uint64_t)p->asid << 48);
+}
 
 void proc_init(void)
 {

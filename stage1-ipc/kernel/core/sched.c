@@ -285,7 +285,10 @@ void sched_set_priority(struct thread *t, unsigned prio)
     spin_unlock(&c->rq_lock);
 }
 
-void sched_ipi(void) { this_cpu()->need_resched = true; }
+void sched_ipi(void)
+{
+    this_cpu()->need_resched = true;
+}
 
 void sched_user_return(void)
 {

@@ -42,8 +42,8 @@ static bool start_one(const struct dt_cpu *c, unsigned idx)
     if (!stack)
         return false;
     paddr_t entry = boot_info.image_pa + (uint64_t)(secondary_entry - _head);
-    secondary_boot[idx] = (struct secondary_boot){ c->mpidr,
-                                                   (uint64_t)phys_to_virt(stack) + KSTACK_SIZE, idx };
+    secondary_boot[idx] =
+            (struct secondary_boot){ c->mpidr, (uint64_t)phys_to_virt(stack) + KSTACK_SIZE, idx };
     dsb(ish);
     if (c->enable == DT_ENABLE_PSCI) {
         int64_t r = psci_call(boot_info.psci, PSCI_CPU_ON, c->mpidr, entry, 0);

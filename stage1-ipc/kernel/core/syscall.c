@@ -103,8 +103,8 @@ static int hold_proc(struct proc *p, uint64_t slot, unsigned rights, struct proc
 {
     struct cap *c;
     spin_lock(&cap_lock);
-    int err = cap_lookup(&p->cs, slot > UINT32_MAX ? UINT32_MAX : (unsigned)slot,
-                         HM_CAP_PROCESS, rights, &c);
+    int err = cap_lookup(&p->cs, slot > UINT32_MAX ? UINT32_MAX : (unsigned)slot, HM_CAP_PROCESS,
+                         rights, &c);
     if (err == 0) {
         *out = (struct proc *)c->obj;
         (*out)->holds++;
@@ -218,9 +218,8 @@ static long sys_thread_create(struct trap_frame *tf, struct proc *p)
     spin_unlock(&cap_lock);
     if (err < 0)
         return err;
-    struct thread *t = thread_create_user(p, entry, sp, arg,
-                                          cpu < 0 ? sched_next_cpu() : (unsigned)cpu,
-                                          current()->prio);
+    struct thread *t = thread_create_user(
+            p, entry, sp, arg, cpu < 0 ? sched_next_cpu() : (unsigned)cpu, current()->prio);
     if (!t)
         return -HM_ENOMEM;
     spin_lock(&p->lock);
@@ -354,7 +353,10 @@ static long sys_info(struct trap_frame *tf, struct proc *p)
 
 /* ---- capabilities ------------------------------------------------------------ */
 
-static unsigned slot_arg(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : (unsigned)v; }
+static unsigned slot_arg(uint64_t v)
+{
+    return v > UINT32_MAX ? UINT32_MAX : (unsigned)v;
+}
 
 static long sys_cap_copy(struct trap_frame *tf, struct proc *p)
 {

@@ -53,8 +53,8 @@ struct ktest {
 };
 
 #define KTEST_DEFINE(n, when)                                       \
-    static void ktest_fn_##n(struct ktest_result *kt_);                 \
-    static const struct ktest ktest_##n __used __section(".ktests")     \
+    static void ktest_fn_##n(struct ktest_result *kt_);             \
+    static const struct ktest ktest_##n __used __section(".ktests") \
             __aligned(8) = { KTEST_SUITE, #n, ktest_fn_##n, when }; \
     static void ktest_fn_##n(struct ktest_result *kt_ __attribute__((unused)))
 

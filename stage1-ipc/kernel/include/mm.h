@@ -17,8 +17,14 @@
 #include <arch/mmu.h>
 
 /** Address of physical memory in the kernel's linear map. */
-static inline void *phys_to_virt(paddr_t pa) { return (void *)pa_to_linear(pa); }
-static inline paddr_t virt_to_phys(const void *va) { return linear_to_pa((uint64_t)va); }
+static inline void *phys_to_virt(paddr_t pa)
+{
+    return (void *)pa_to_linear(pa);
+}
+static inline paddr_t virt_to_phys(const void *va)
+{
+    return linear_to_pa((uint64_t)va);
+}
 
 /** A range the frame allocator must not hand out. */
 struct mem_hole {

@@ -25,8 +25,8 @@
 struct memobj {
     struct kobj obj; /* must be first */
     paddr_t pa;
-    unsigned order;   /* 2^order pages */
-    unsigned maps;    /* regions mapping it (each also holds a reference) */
+    unsigned order; /* 2^order pages */
+    unsigned maps;  /* regions mapping it (each also holds a reference) */
 };
 
 /** One mapped range of the address space. */
@@ -38,24 +38,24 @@ struct region {
 };
 
 struct proc {
-    struct kobj obj;        /* must be first: HM_CAP_PROCESS */
-    spinlock_t lock;        /* regions, threads list, state */
+    struct kobj obj; /* must be first: HM_CAP_PROCESS */
+    spinlock_t lock; /* regions, threads list, state */
     struct pt pt;
     unsigned asid;
-    struct cspace cs;       /* slots: 2^cs_order frames at cs_pa */
+    struct cspace cs; /* slots: 2^cs_order frames at cs_pa */
     paddr_t cs_pa;
     unsigned cs_order;
     struct region regions[MAX_REGIONS];
     unsigned nregions;
     struct list threads;
-    unsigned nthreads;      /* threads not yet exited */
-    unsigned nunreaped;     /* threads whose stacks are not yet freed */
-    bool dying;             /* killed or exiting: threads leave at kernel exit */
-    bool dead;              /* resources released; exit_status valid */
+    unsigned nthreads;  /* threads not yet exited */
+    unsigned nunreaped; /* threads whose stacks are not yet freed */
+    bool dying;         /* killed or exiting: threads leave at kernel exit */
+    bool dead;          /* resources released; exit_status valid */
     bool freed_resources;
     int exit_status;
-    unsigned holds;         /* kernel references besides capabilities */
-    struct waitq exitq;     /* hm_wait() callers */
+    unsigned holds;     /* kernel references besides capabilities */
+    struct waitq exitq; /* hm_wait() callers */
     unsigned pid;
     char name[32];
 };
@@ -73,7 +73,10 @@ void proc_put(struct proc *p);
 int proc_wait(struct proc *p);
 /** End p with `status` (exit or kill). Threads leave as they next return to user. */
 void proc_kill(struct proc *p, int status);
-static inline bool proc_dying(const struct proc *p) { return READ_ONCE(p->dying); }
+static inline bool proc_dying(const struct proc *p)
+{
+    return READ_ONCE(p->dying);
+}
 uint64_t proc_ttbr0(const struct proc *p);
 
 /* Called by the scheduler. */

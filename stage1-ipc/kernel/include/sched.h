@@ -21,8 +21,8 @@
 #include <arch/spinlock.h>
 
 #define NR_PRIO 64
-#define SLICE_TICKS 2           /* time slice, in ticks (CONFIG_HZ per second) */
-#define KSTACK_ORDER 2          /* kernel stacks: 16 KiB */
+#define SLICE_TICKS 2  /* time slice, in ticks (CONFIG_HZ per second) */
+#define KSTACK_ORDER 2 /* kernel stacks: 16 KiB */
 #define KSTACK_SIZE (PAGE_SIZE << KSTACK_ORDER)
 
 /* Callee-saved state switched by cpu_switch() (arch/aarch64/switch.S). */
@@ -36,7 +36,12 @@ struct fpstate {
     uint64_t fpsr, fpcr;
 } __aligned(16);
 
-enum tstate { T_RUNNABLE, T_RUNNING, T_BLOCKED, T_DEAD };
+enum tstate {
+    T_RUNNABLE,
+    T_RUNNING,
+    T_BLOCKED,
+    T_DEAD
+};
 
 struct waitq {
     spinlock_t lock;
@@ -50,9 +55,9 @@ struct thread {
     struct context ctx;
     struct fpstate fp;
     uint64_t tpidr_el0;
-    struct proc *proc;    /* NULL for kernel threads */
-    paddr_t kstack;       /* 2^KSTACK_ORDER frames */
-    unsigned cpu;         /* the CPU whose run queue owns this thread */
+    struct proc *proc; /* NULL for kernel threads */
+    paddr_t kstack;    /* 2^KSTACK_ORDER frames */
+    unsigned cpu;      /* the CPU whose run queue owns this thread */
     unsigned prio, slice;
     enum tstate state;
     unsigned tid;
@@ -63,25 +68,25 @@ struct thread {
     uint64_t wake_at;      /* sleeping until this counter value (0: not sleeping) */
     struct list proc_node; /* in proc->threads */
     bool exited;
-    struct waitq exitq;    /* joiners */
-    unsigned holds;        /* system calls using the object (under cap_lock) */
-    bool reaped;           /* its stack is freed: the object may go (under cap_lock) */
+    struct waitq exitq; /* joiners */
+    unsigned holds;     /* system calls using the object (under cap_lock) */
+    bool reaped;        /* its stack is freed: the object may go (under cap_lock) */
     char name[16];
 };
 
 struct cpu {
     unsigned id;
     uint64_t mpidr;
-    uint32_t gic_mask;    /* this CPU's GIC CPU-interface bit (SGI targets) */
+    uint32_t gic_mask; /* this CPU's GIC CPU-interface bit (SGI targets) */
     struct thread *curr, *idle;
-    struct proc *space;   /* whose page tables TTBR0 holds (NULL: the empty table) */
+    struct proc *space; /* whose page tables TTBR0 holds (NULL: the empty table) */
     spinlock_t rq_lock;
     struct list rq[NR_PRIO];
     uint64_t rq_bitmap;
     unsigned nr_runnable;
     struct list sleepers;
     bool need_resched;
-    struct thread *reap;  /* a dead thread to free once we are off its stack */
+    struct thread *reap; /* a dead thread to free once we are off its stack */
     uint64_t ticks;
     bool online;
 };
@@ -95,7 +100,10 @@ static inline struct cpu *this_cpu(void)
     __asm__ volatile("mrs %0, tpidr_el1" : "=r"(c));
     return c;
 }
-static inline struct thread *current(void) { return this_cpu()->curr; }
+static inline struct thread *current(void)
+{
+    return this_cpu()->curr;
+}
 
 void waitq_init(struct waitq *wq);
 

@@ -152,7 +152,10 @@ uint64_t frame_free_count(void)
     return n;
 }
 
-uint64_t frame_total_count(void) { return total_frames; }
+uint64_t frame_total_count(void)
+{
+    return total_frames;
+}
 
 /* ---- kernel objects -------------------------------------------------- */
 

@@ -77,7 +77,10 @@ void timer_init(uint32_t freq_hz, uint32_t intid)
     isb();
 }
 
-void timer_irq(void) { write_sysreg(cntp_tval_el0, tick_interval); }
+void timer_irq(void)
+{
+    write_sysreg(cntp_tval_el0, tick_interval);
+}
 
 uint64_t timer_now_ns(void)
 {

@@ -125,7 +125,10 @@ uint64_t mmu_ioremap(uint64_t pa, uint64_t size)
     return va0 + off;
 }
 
-uint64_t mmu_empty_ttbr0(void) { return kimage_pa(empty_l1); }
+uint64_t mmu_empty_ttbr0(void)
+{
+    return kimage_pa(empty_l1);
+}
 
 void mmu_drop_identity(void)
 {

@@ -23,7 +23,10 @@ typedef struct {
     volatile uint16_t next;  /* next ticket to hand out (high half) */
 } __attribute__((aligned(4))) spinlock_t;
 
-#define SPINLOCK_INIT {0, 0}
+#define SPINLOCK_INIT \
+    {                 \
+        0, 0          \
+    }
 
 static inline void spin_lock(spinlock_t *l)
 {
@@ -59,6 +62,9 @@ static inline void spin_unlock(spinlock_t *l)
     __asm__ volatile("stlrh %w0, [%1]" ::"r"((uint32_t)o), "r"(&l->owner) : "memory");
 }
 
-static inline int spin_is_locked(spinlock_t *l) { return l->owner != l->next; }
+static inline int spin_is_locked(spinlock_t *l)
+{
+    return l->owner != l->next;
+}
 
 #endif

@@ -40,14 +40,15 @@ static inline unsigned cpu_current_el(void)
 #define SCTLR_I (1 << 12)   /* instruction cache enable */
 #define SCTLR_WXN (1 << 19) /* writable implies execute-never */
 #define SCTLR_EL1_RES1 ((1 << 11) | (1 << 20) | (1 << 22) | (1 << 23) | (1 << 28) | (1 << 29))
-#define SCTLR_DZE (1 << 14)    /* EL0 may use DC ZVA */
-#define SCTLR_UCT (1 << 15)    /* EL0 may read CTR_EL0 */
-#define SCTLR_nTWI (1 << 16)   /* WFI at EL0 does not trap */
-#define SCTLR_nTWE (1 << 18)   /* WFE at EL0 does not trap (user spinlocks) */
-#define SCTLR_UCI (1 << 26)    /* EL0 may clean caches to PoU (JITs, loaders) */
+#define SCTLR_DZE (1 << 14)  /* EL0 may use DC ZVA */
+#define SCTLR_UCT (1 << 15)  /* EL0 may read CTR_EL0 */
+#define SCTLR_nTWI (1 << 16) /* WFI at EL0 does not trap */
+#define SCTLR_nTWE (1 << 18) /* WFE at EL0 does not trap (user spinlocks) */
+#define SCTLR_UCI (1 << 26)  /* EL0 may clean caches to PoU (JITs, loaders) */
 /* The running value: MMU, caches, alignment of SP, W^X, user-friendly traps off. */
-#define SCTLR_EL1_ON (SCTLR_EL1_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_SA0 | \
-                      SCTLR_WXN | SCTLR_DZE | SCTLR_UCT | SCTLR_nTWI | SCTLR_nTWE | SCTLR_UCI)
+#define SCTLR_EL1_ON                                                                               \
+    (SCTLR_EL1_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_SA0 | SCTLR_WXN | SCTLR_DZE | \
+     SCTLR_UCT | SCTLR_nTWI | SCTLR_nTWE | SCTLR_UCI)
 
 /* HCR_EL2 (D19.2.49): RW=1, EL1 is AArch64 */
 #define HCR_RW (1 << 31)
