@@ -230,7 +230,8 @@ UTEST(user_isolation_two_children)
     UT_ASSERT_EQ(hm_mem_map(SLOT_MEM, sh, HM_PROT_READ | HM_PROT_WRITE), 0);
     ut_defer(unmap_shared, sh);
 
-    snprintf(arg, sizeof(arg), "write 0x%lx 0x%lx %u", SPY_ADDR, SPY_VALUE, (unsigned)SPY_CHILD_SLOT);
+    snprintf(arg, sizeof(arg), "write 0x%lx 0x%lx %u", SPY_ADDR, SPY_VALUE,
+             (unsigned)SPY_CHILD_SLOT);
     UT_ASSERT_EQ(hm_spawn("/bin/spy1", arg, SLOT_CHILD), 0);
     ut_defer(release_spy, sh); /* so it ends even if we fail below */
     UT_ASSERT_EQ(hm_cap_copy(SLOT_MEM, SLOT_CHILD, SPY_CHILD_SLOT, HM_RIGHT_READ | HM_RIGHT_WRITE),
