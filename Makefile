@@ -35,6 +35,12 @@ Q :=
 else
 Q := @
 endif
+# Progress lines ("  CC  file"), silent under make -s.
+ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+SAY := @:
+else
+SAY := @echo
+endif
 
 ALL_STAGES := stage1-ipc stage2-isolation stage3-composition stage4-atac stage5-paging \
               stage6-shim stage7-ldc final
@@ -121,17 +127,17 @@ $(O)/.kflags: FORCE | $(O)/include/generated/autoconf.h
 
 $(O)/obj/%.c.o: %.c $(O)/include/generated/autoconf.h $(O)/fdt-include/libfdt.h $(O)/.kflags
 	@mkdir -p $(dir $@)
-	@$(if $(filter 0,$(V)),echo "  CC      $<")
+	$(SAY) "  CC      $<"
 	$(Q)$(CC) $(KCFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
 
 $(O)/obj/%.S.o: %.S $(O)/include/generated/autoconf.h $(O)/.kflags
 	@mkdir -p $(dir $@)
-	@$(if $(filter 0,$(V)),echo "  AS      $<")
+	$(SAY) "  AS      $<"
 	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
 
 # Two links: the second adds the function-name table (tools/kallsyms.py).
 $(O)/kernel.elf: $(KOBJS) $(kernel-lds) tools/kallsyms.py
-	@echo "  LD      $@"
+	$(SAY) "  LD      $@"
 	$(Q)printf '\t.section .ksyms, "a"\n\t.balign 8\n\t.globl ksyms\nksyms:\n\t.quad 0, 0\n' > $(O)/ksyms0.S
 	$(Q)$(CC) $(KASFLAGS) -c $(O)/ksyms0.S -o $(O)/ksyms0.o
 	$(Q)$(CC) $(KLDFLAGS) -T $(kernel-lds) -o $(O)/kernel.pass1.elf $(KOBJS) $(O)/ksyms0.o $(LIBFDT) $(LIBGCC)
@@ -144,7 +150,7 @@ $(O)/kernel.elf: $(KOBJS) $(kernel-lds) tools/kallsyms.py
 	$(Q)$(OBJDUMP) -d -S $@ > $(O)/kernel.lst
 
 $(O)/Image: $(O)/kernel.elf
-	@echo "  IMAGE   $@"
+	$(SAY) "  IMAGE   $@"
 	$(Q)$(OBJCOPY) -O binary $< $@
 
 # Raspberry Pi 4: kernel8.img, config.txt and an SD-card boot folder.
@@ -153,7 +159,7 @@ $(O)/kernel8.img: $(O)/Image stage1-ipc/boot/rpi4-config.txt | $(RPI4_DTB)
 	$(Q)cp stage1-ipc/boot/rpi4-config.txt $(O)/config.txt
 	$(Q)mkdir -p $(O)/sdcard
 	$(Q)cp $@ $(O)/config.txt $(RPI4_DTB) stage1-ipc/boot/rpi4-sdcard-README.txt $(O)/sdcard/
-	@echo "  RPI4    $@ $(O)/config.txt $(O)/sdcard/"
+	$(SAY) "  RPI4    $@ $(O)/config.txt $(O)/sdcard/"
 
 -include $(KOBJS:.o=.d)
 
@@ -168,7 +174,7 @@ ALL_UPROGS := $(user-progs) $(if $(filter 1,$(TEST)),$(user-test-progs))
 define user_prog_rule
 $(O)/user/$(1): $($(1)-src) $(user-lib) $(wildcard $(addsuffix /*.h,$(user-inc))) | deps
 	@mkdir -p $$(dir $$@)
-	@echo "  UCC     $$@"
+	$(SAY) "  UCC     $$@"
 	$(Q)$(UCC) $(UCFLAGS) -o $$@ $($(1)-src) $(user-lib)
 	$(Q)if $(OBJDUMP) -d $$@ | grep -q 'svc[[:space:]]*#0x0$$$$'; then \
 	    echo "$$@: contains a Linux system call (svc #0): a musl function that is not system-call free"; \
@@ -178,7 +184,7 @@ $(foreach p,$(user-progs) $(user-test-progs),$(eval $(call user_prog_rule,$(p)))
 
 # The initramfs: a cpio (newc) archive, linked into the kernel image.
 $(O)/initramfs.cpio: $(addprefix $(O)/user/,$(ALL_UPROGS)) Makefile $(wildcard */stage.mk)
-	@echo "  CPIO    $@"
+	$(SAY) "  CPIO    $@"
 	$(Q)rm -rf $(O)/initramfs && mkdir -p $(O)/initramfs/bin
 	$(Q)$(foreach p,$(ALL_UPROGS),cp $(O)/user/$(p) $(O)/initramfs/$($(p)-path) &&) true
 ifeq ($(TEST),1)
@@ -210,7 +216,7 @@ HOST_BIN := build/host/stage$(STAGE)
 define host_test_rule
 $(HOST_BIN)/$(1): $($(1)-src) tools/unit/unit.h $(wildcard stage1-ipc/kernel/include/*.h) | deps
 	@mkdir -p $$(dir $$@)
-	@echo "  HOSTCC  $$@"
+	$(SAY) "  HOSTCC  $$@"
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -Ibuild/host/include -o $$@ $($(1)-src) $(HOST_LIBS)
 endef
 $(foreach t,$(host-tests),$(eval $(call host_test_rule,$(t))))
