@@ -169,3 +169,16 @@ def test_truncated_program_is_refused_by_name_and_boot_goes_on(harness):
     assert refused, "\n".join(r.last_lines())
     assert "runs past the end" in lines[refused[0]]
     assert any(ln.startswith("boot: stage=1") for ln in lines[refused[0]:])
+
+
+def test_initramfs_from_the_boot_loader(harness):
+    """An initramfs passed by the boot loader (QEMU -initrd, /chosen
+    linux,initrd-*) is used instead of the built-in one, and its memory is
+    kept out of the frame allocator."""
+    test_dir = harness.build(1, "virt")            # its initramfs has 6 files
+    plain = kernel_image(harness.build(1, "virt", test=False), "virt")
+    cmd = qemu_command("virt", plain, mem="512M", append="poweroff semihosting")
+    cmd += ["-initrd", str(test_dir / "initramfs.cpio")]
+    r = run(cmd, 60)
+    assert r.exit_code == 0, "\n".join(r.last_lines())
+    assert "initramfs: 6 files, 5 programs, from the boot loader" in r.text, r.text
