@@ -266,6 +266,9 @@ bench: $(KIMAGE)
 	$(Q)$(PYTHON) tools/bench.py --board $(BOARD) --stage $(STAGE) --kernel $(KIMAGE) \
 	    --budgets $(word $(STAGE),$(ALL_STAGES))/bench/budgets.txt
 
+# ---- the LMbench-style suite and the Linux baseline (tools/lmbench/) ------
+-include tools/lmbench/lmbench.mk
+
 # ---- configuration, docs, style --------------------------------------------
 # lint: comparePointers is suppressed because a kernel measures itself with
 # linker symbols (_head, __bss_end, ...), which cppcheck sees as unrelated objects.

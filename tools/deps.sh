@@ -25,7 +25,7 @@ SUDO=
 PKGS_HOST="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu gdb-multiarch \
 device-tree-compiler doxygen cpio python3 python3-pytest python3-kconfiglib \
 linux-libc-dev-arm64-cross qemu-system-arm qemu-user clang-format cppcheck \
-clang-tidy libfdt1:$(dpkg --print-architecture)"
+clang-tidy python3-matplotlib libfdt1:$(dpkg --print-architecture)"
 PKGS_ARM64="musl-dev:arm64 libfdt-dev:arm64 busybox-static:arm64"
 QEMU_MIN_MAJOR=9
 
