@@ -172,7 +172,7 @@ UCFLAGS := -std=gnu11 -O2 -g -static -nostartfiles -fno-stack-protector -fno-pie
 ALL_UPROGS := $(user-progs) $(if $(filter 1,$(TEST)),$(user-test-progs))
 
 define user_prog_rule
-$(O)/user/$(1): $($(1)-src) $(user-lib) $(wildcard $(addsuffix /*.h,$(user-inc))) | deps
+$(O)/user/$(1): $($(1)-src) $(user-lib) $(wildcard $(addsuffix /*.h,$(user-inc)) $(addsuffix /*/*.h,$(user-inc))) | deps
 	@mkdir -p $$(dir $$@)
 	$(SAY) "  UCC     $$@"
 	$(Q)$(UCC) $(UCFLAGS) -o $$@ $($(1)-src) $(user-lib)

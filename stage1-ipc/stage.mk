@@ -32,6 +32,8 @@ kernel-y += $(S1K)/core/smp.c
 kernel-y += $(S1K)/core/proc.c
 kernel-y += $(S1K)/core/syscall.c
 kernel-y += $(S1K)/core/initramfs.c
+kernel-y += $(S1K)/core/ipc.c
+kernel-y += $(S1K)/core/notify.c
 kernel-y += $(S1K)/mm/frame.c
 # Pure logic (also compiled on the host for the unit tests)
 kernel-y += $(S1K)/lib/string.c

@@ -18,6 +18,7 @@
 #include <libfdt.h>
 #include <mm.h>
 #include <proc.h>
+#include <ipc.h>
 #include <sched.h>
 #include <arch/cpu.h>
 #include <arch/mmu.h>
@@ -217,6 +218,7 @@ void kmain(paddr_t dtb_pa, paddr_t image_pa, unsigned entry_el)
     irq_timer_init(fdt);
     percpu_init();
     smp_boot(fdt);
+    ipc_init();
     printk("smp: %u of %u CPUs online\n", ncpus_online, boot_info.ncpus);
 
     /* 6. The programs. */

@@ -23,6 +23,7 @@
 #include <arch/mmu.h>
 #include <arch/sysreg.h>
 #include <uapi/hm/syscall.h>
+#include <ipc.h>
 
 #define USER_STACK_TOP 0x7ffffff000ul /* one guard page below HM_USER_TOP */
 #define USER_STACK_SIZE (64 * KiB)
@@ -34,7 +35,12 @@ const size_t kcache_size[KC_COUNT] = {
     [KC_THREAD] = sizeof(struct thread),
     [KC_MEMOBJ] = sizeof(struct memobj),
     [KC_REGION] = 64,
+    [KC_SERVICE] = sizeof(struct service),
+    [KC_CONN] = sizeof(struct conn),
+    [KC_NOTIFY] = NOTIFY_OBJ_SIZE,
 };
+_Static_assert(sizeof(struct thread) <= 2048, "thread objects come from a slab (max 2048 bytes)");
+_Static_assert(sizeof(struct proc) <= 2048, "process objects come from a slab (max 2048 bytes)");
 
 static struct asid_pool asids;
 static uint8_t asid_bitmap[65536 / 8];
@@ -115,6 +121,8 @@ static void proc_maybe_free(struct proc *p)
         kobj_free(KC_PROC, p);
 }
 
+void proc_maybe_free_locked(struct proc *p) { proc_maybe_free(p); }
+
 static void thread_maybe_free(struct thread *t)
 {
     /* Freed when reaped (off its stack for good) and nothing names it. */
@@ -127,6 +135,8 @@ static void thread_maybe_free(struct thread *t)
 #define RELEASE_QUEUE 512
 static struct kobj *release_q[RELEASE_QUEUE];
 static unsigned release_n;
+static struct kobj *deferred[RELEASE_QUEUE];
+static unsigned deferred_n;
 
 static void cap_release(void *ctx, struct kobj *obj)
 {
@@ -153,6 +163,14 @@ static void release_pending(void)
         case HM_CAP_THREAD:
             thread_maybe_free((struct thread *)o);
             break;
+        case HM_CAP_SERVICE:
+            ipc_release_locked(o);
+            break;
+        case HM_CAP_CONN:
+        case HM_CAP_NOTIFY:
+            BUG_ON(deferred_n == RELEASE_QUEUE);
+            deferred[deferred_n++] = o; /* heavier work: after cap_lock is released */
+            break;
         default:
             panic("cap_release: object of unknown type %u", o->type);
         }
@@ -163,7 +181,17 @@ void cap_unlock(void);
 void cap_unlock(void)
 {
     release_pending();
+    struct kobj *mine[16];
+    unsigned n = 0;
+    while (deferred_n && n < ARRAY_SIZE(mine))
+        mine[n++] = deferred[--deferred_n];
     spin_unlock(&cap_lock);
+    for (unsigned i = 0; i < n; i++)
+        ipc_release(mine[i]);
+    if (n == ARRAY_SIZE(mine)) { /* more left: take the lock again for them */
+        spin_lock(&cap_lock);
+        cap_unlock();
+    }
 }
 
 void proc_put(struct proc *p)
@@ -224,8 +252,18 @@ static void anon_unframe(void *ctx, uint64_t pa)
     frame_free(pa, 0);
 }
 
+static void charge_pages(struct proc *root, int64_t pages)
+{
+    if (!root)
+        return;
+    __atomic_fetch_add(&root->acct_mem_pages, (uint64_t)pages, __ATOMIC_RELAXED);
+    if (pages > 0)
+        __atomic_fetch_add(&root->acct_mem_pages_total, (uint64_t)pages, __ATOMIC_RELAXED);
+}
+
 /* Caller holds p->lock. */
-static int vm_map_anon_locked(struct proc *p, uint64_t va, uint64_t len, unsigned prot)
+static int vm_map_anon_locked(struct proc *p, uint64_t va, uint64_t len, unsigned prot,
+                              struct proc *charge)
 {
     /* decode */
     int err = user_range_check(va, len);
@@ -241,17 +279,29 @@ static int vm_map_anon_locked(struct proc *p, uint64_t va, uint64_t len, unsigne
     err = pt_map_each(&p->pt, va, len, prot_attrs(prot), anon_frame, anon_unframe, NULL);
     if (err < 0)
         return err;
-    p->regions[p->nregions++] = (struct region){ va, va + len, prot, NULL, 0 };
+    if (charge) { /* the root caller pays; hold it while the pages exist */
+        spin_lock(&cap_lock);
+        charge->holds++;
+        spin_unlock(&cap_lock);
+        charge_pages(charge, (int64_t)(len / PAGE_SIZE));
+    }
+    p->regions[p->nregions++] = (struct region){ va, va + len, prot, NULL, 0, charge };
     dsb(ishst);
     return 0;
 }
 
-int vm_map_anon(struct proc *p, uint64_t va, uint64_t len, unsigned prot)
+int vm_map_anon_charged(struct proc *p, uint64_t va, uint64_t len, unsigned prot,
+                        struct proc *charge)
 {
     spin_lock(&p->lock);
-    int err = vm_map_anon_locked(p, va, len, prot);
+    int err = p->torn_down ? -HM_EPIPE : vm_map_anon_locked(p, va, len, prot, charge);
     spin_unlock(&p->lock);
     return err;
+}
+
+int vm_map_anon(struct proc *p, uint64_t va, uint64_t len, unsigned prot)
+{
+    return vm_map_anon_charged(p, va, len, prot, NULL);
 }
 
 int vm_map_mem(struct proc *p, struct memobj *m, uint64_t va, unsigned prot)
@@ -269,13 +319,13 @@ int vm_map_mem(struct proc *p, struct memobj *m, uint64_t va, unsigned prot)
     err = -HM_ENOSPC;
     if (p->nregions == MAX_REGIONS)
         goto out;
-    err = pt_map(&p->pt, va, m->pa, len, prot_attrs(prot));
+    err = p->torn_down ? -HM_EPIPE : pt_map(&p->pt, va, m->pa, len, prot_attrs(prot));
     if (err < 0)
         goto out;
     spin_lock(&cap_lock);
     m->maps++;
     spin_unlock(&cap_lock);
-    p->regions[p->nregions++] = (struct region){ va, va + len, prot, m, 0 };
+    p->regions[p->nregions++] = (struct region){ va, va + len, prot, m, 0, NULL };
     dsb(ishst);
 out:
     spin_unlock(&p->lock);
@@ -355,24 +405,34 @@ static int vm_unmap_locked(struct proc *p, uint64_t va, uint64_t len)
             tail.start = end;
             r->end = va;
             p->regions[p->nregions++] = tail;
-            if (tail.mem) {
+            charge_pages(r->charge, -(int64_t)(len / PAGE_SIZE));
+            if (tail.mem || tail.charge) {
                 spin_lock(&cap_lock);
-                tail.mem->maps++;
+                if (tail.mem)
+                    tail.mem->maps++;
+                if (tail.charge)
+                    tail.charge->holds++;
                 spin_unlock(&cap_lock);
             }
             i++;
         } else if (r->start < va) {
+            charge_pages(r->charge, -(int64_t)((r->end - va) / PAGE_SIZE));
             r->end = va;
             i++;
         } else if (r->end > end) {
+            charge_pages(r->charge, -(int64_t)((end - r->start) / PAGE_SIZE));
             r->mem_off += end - r->start;
             r->start = end;
             i++;
         } else { /* entirely gone */
             struct memobj *m = r->mem;
+            struct proc *charge = r->charge;
+            charge_pages(charge, -(int64_t)((r->end - r->start) / PAGE_SIZE));
             *r = p->regions[--p->nregions];
             if (m)
                 region_drop_mem(m);
+            if (charge)
+                proc_put(charge);
         }
     }
     return 0;
@@ -381,9 +441,22 @@ static int vm_unmap_locked(struct proc *p, uint64_t va, uint64_t len)
 int vm_unmap(struct proc *p, uint64_t va, uint64_t len)
 {
     spin_lock(&p->lock);
-    int err = vm_unmap_locked(p, va, len);
+    int err = p->torn_down ? -HM_EPIPE : vm_unmap_locked(p, va, len);
     spin_unlock(&p->lock);
     return err;
+}
+
+void vm_unmap_mem_if(struct proc *p, uint64_t va, uint64_t len, struct memobj *m)
+{
+    spin_lock(&p->lock);
+    for (unsigned i = 0; !p->torn_down && i < p->nregions; i++) {
+        const struct region *r = &p->regions[i];
+        if (r->start == va && r->end == va + len && r->mem == m) {
+            BUG_ON(vm_unmap_locked(p, va, len) < 0);
+            break;
+        }
+    }
+    spin_unlock(&p->lock);
 }
 
 /* Copy between the kernel and p's user memory, page by page through the
@@ -392,7 +465,7 @@ int vm_unmap(struct proc *p, uint64_t va, uint64_t len)
 static int user_copy(struct proc *p, uint64_t uva, void *kbuf, uint64_t len, bool to_user)
 {
     spin_lock(&p->lock);
-    int err = pt_user_range_ok(&p->pt, uva, len, to_user);
+    int err = p->torn_down ? -HM_EFAULT : pt_user_range_ok(&p->pt, uva, len, to_user);
     if (err == 0) {
         uint8_t *k = kbuf;
         while (len) {
@@ -461,7 +534,9 @@ int memobj_create(uint64_t len, struct memobj **out)
 
 /* Release everything a process holds in memory.  Its threads have all
  * exited (or never ran), so nobody uses the address space any more. */
-static void proc_free_resources(struct proc *p)
+/* The address space and the memory of a process: under p->lock, once
+ * nothing runs in it any more. */
+static void proc_free_memory(struct proc *p)
 {
     struct unmap_ctx ctx = { p };
     if (p->pt.root) {
@@ -478,6 +553,16 @@ static void proc_free_resources(struct proc *p)
         spin_unlock(&asid_lock);
         p->asid = 0;
     }
+    if (p->regions_pa) {
+        frame_free(p->regions_pa, 0);
+        p->regions_pa = 0;
+        p->regions = NULL;
+    }
+}
+
+/* Its capabilities (not under p->lock: objects they release may take it). */
+static void proc_free_caps(struct proc *p)
+{
     if (p->cs_pa) {
         spin_lock(&cap_lock);
         cspace_destroy(&p->cs, &kobj_cap_ops);
@@ -485,6 +570,12 @@ static void proc_free_resources(struct proc *p)
         frame_free(p->cs_pa, p->cs_order);
         p->cs_pa = 0;
     }
+}
+
+static void proc_free_resources(struct proc *p)
+{
+    proc_free_memory(p);
+    proc_free_caps(p);
 }
 
 static struct proc *proc_alloc(const char *name)
@@ -503,11 +594,14 @@ static struct proc *proc_alloc(const char *name)
     while (((size_t)PAGE_SIZE << p->cs_order) < cs_bytes)
         p->cs_order++;
     p->cs_pa = frame_alloc(p->cs_order);
+    p->regions_pa = frame_alloc(0);
+    p->regions = p->regions_pa ? phys_to_virt(p->regions_pa) : NULL;
+    list_init(&p->visitors);
     spin_lock(&asid_lock);
     int asid = asid_alloc(&asids);
     spin_unlock(&asid_lock);
     p->asid = asid > 0 ? (unsigned)asid : 0;
-    if (!p->cs_pa || asid <= 0 || pt_init(&p->pt, &user_pt_ops) < 0) {
+    if (!p->cs_pa || !p->regions_pa || asid <= 0 || pt_init(&p->pt, &user_pt_ops) < 0) {
         proc_free_resources(p);
         kobj_free(KC_PROC, p);
         return NULL;
@@ -529,7 +623,7 @@ static int load_elf(struct proc *p, const void *data, size_t size, const char *n
         const struct elf_segment *s = &img.seg[i];
         uint64_t start = ALIGN_DOWN(s->vaddr, PAGE_SIZE);
         uint64_t end = ALIGN_UP(s->vaddr + s->memsz, PAGE_SIZE);
-        int err = vm_map_anon_locked(p, start, end - start, s->prot);
+        int err = vm_map_anon_locked(p, start, end - start, s->prot, NULL);
         if (err < 0)
             return err;
         load_bytes(p, s->vaddr, (const uint8_t *)data + s->offset, s->filesz);
@@ -553,7 +647,7 @@ int proc_spawn(const char *name, const char *arg, size_t arglen, int cpu, struct
     err = load_elf(p, data, size, name, &entry);
     if (err == 0)
         err = vm_map_anon_locked(p, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE,
-                                 HM_PROT_READ | HM_PROT_WRITE);
+                                 HM_PROT_READ | HM_PROT_WRITE, NULL);
     uint64_t sp = ALIGN_DOWN(USER_STACK_TOP - arglen - 1, 16);
     if (err == 0) {
         load_bytes(p, sp, (const uint8_t *)arg, arglen);
@@ -580,7 +674,10 @@ int proc_spawn(const char *name, const char *arg, size_t arglen, int cpu, struct
             frame_free(t->kstack, KSTACK_ORDER);
             kobj_free(KC_THREAD, t);
         }
-        proc_free_resources(p);
+        spin_lock(&p->lock);
+        proc_free_memory(p);
+        spin_unlock(&p->lock);
+        proc_free_caps(p);
         kobj_free(KC_PROC, p);
         return err;
     }
@@ -605,30 +702,38 @@ void proc_kill(struct proc *p, int status)
     p->dying = true;
     p->exit_status = status;
     struct list *pos;
+    /* Its own threads leave at their next way out of the kernel; threads of
+     * other processes that are in a call here are sent back to their
+     * callers with -HM_EPIPE (ipc.c). */
     list_for_each(pos, &p->threads)
     {
         struct thread *t = list_entry(pos, struct thread, proc_node);
         if (t != current() && !t->exited)
             thread_interrupt(t);
     }
+    list_for_each(pos, &p->visitors)
+    {
+        struct thread *t = ipc_visitor_thread(pos);
+        if (t != current())
+            thread_interrupt(t);
+    }
     spin_unlock(&p->lock);
 }
 
-void proc_thread_exit(struct thread *t)
+void proc_try_teardown(struct proc *p)
 {
-    struct proc *p = t->proc;
     spin_lock(&p->lock);
-    bool last = --p->nthreads == 0;
-    if (last && !p->dying) {
-        p->dying = true;
-        p->exit_status = 0;
-    }
-    spin_unlock(&p->lock);
-    if (!last)
+    if (p->torn_down || p->nthreads || p->nvisitors || !p->dying) {
+        spin_unlock(&p->lock);
         return;
-    spin_lock(&p->lock);
-    proc_free_resources(p);
+    }
+    p->torn_down = true;
+    proc_free_memory(p);
     spin_unlock(&p->lock);
+    /* Capabilities outside p->lock: releasing them may unmap connection
+     * buffers from this and other processes. */
+    proc_free_caps(p);
+    ipc_proc_dead(p);
     spin_lock(&p->exitq.lock);
     spin_lock(&cap_lock); /* proc_maybe_free() reads it under cap_lock */
     p->dead = true;
@@ -637,16 +742,30 @@ void proc_thread_exit(struct thread *t)
     waitq_wake_all(&p->exitq, 0);
 }
 
+void proc_thread_exit(struct thread *t)
+{
+    struct proc *p = t->home;
+    spin_lock(&p->lock);
+    bool last = --p->nthreads == 0;
+    if (last && !p->dying) {
+        p->dying = true;
+        p->exit_status = 0;
+    }
+    spin_unlock(&p->lock);
+    if (last)
+        proc_try_teardown(p);
+}
+
 void proc_thread_reaped(struct thread *t)
 {
-    struct proc *p = t->proc;
+    struct proc *p = t->home;
     if (p) {
         spin_lock(&p->lock);
         list_del(&t->proc_node);
         spin_unlock(&p->lock);
     }
     spin_lock(&cap_lock);
-    t->proc = NULL;
+    t->proc = t->home = NULL;
     t->reaped = true;
     thread_maybe_free(t);
     if (p) {

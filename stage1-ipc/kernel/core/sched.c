@@ -92,9 +92,37 @@ static void load_space(struct cpu *c, struct proc *p)
     c->space = p;
 }
 
+void sched_set_fp_trap(bool trap)
+{
+    struct cpu *c = this_cpu();
+    if (c->fp_trap == trap)
+        return;
+    /* CPACR_EL1.FPEN: 0b11 no trap, 0b01 trap at EL0 only (D19.2.30). */
+    write_sysreg(cpacr_el1, trap ? (1ul << 20) : (3ul << 20));
+    isb();
+    c->fp_trap = trap;
+}
+
+void sched_load_domain(struct proc *p) { load_space(this_cpu(), p); }
+
+void acct_charge(struct thread *t)
+{
+    uint64_t now = read_sysreg(cntpct_el0);
+    struct proc *home = t->home;
+    if (home) {
+        uint64_t d = now - t->acct_since;
+        __atomic_fetch_add(&home->acct_cpu, d, __ATOMIC_RELAXED);
+        if (t->proc != home)
+            __atomic_fetch_add(&home->acct_cpu_servers, d, __ATOMIC_RELAXED);
+    }
+    t->acct_since = now;
+}
+
 static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
 {
     c->curr = next;
+    acct_charge(prev);
+    next->acct_since = read_sysreg(cntpct_el0);
     if (prev->proc) {
         fp_save(&prev->fp);
         prev->tpidr_el0 = read_sysreg(tpidr_el0);
@@ -104,6 +132,7 @@ static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
         write_sysreg(tpidr_el0, next->tpidr_el0);
     }
     load_space(c, next->proc);
+    sched_set_fp_trap(next->fp_trap);
     cpu_switch(&prev->ctx, &next->ctx);
 }
 
@@ -264,6 +293,8 @@ void sched_tick(void)
     if (cur != c->idle && cur->slice > 0 && --cur->slice == 0 && c->nr_runnable > 0)
         c->need_resched = true;
     spin_unlock(&c->rq_lock);
+    if (c->id == 0)
+        notify_tick(); /* the kernel timers of notifications */
 }
 
 void sched_set_priority(struct thread *t, unsigned prio)
@@ -295,7 +326,9 @@ void sched_user_return(void)
     struct cpu *c = this_cpu();
     for (;;) {
         struct thread *t = c->curr;
-        if (t->proc && proc_dying(t->proc))
+        if (t->depth && proc_dying(t->proc))
+            ipc_unwind(-HM_EPIPE); /* the server we are in is dying */
+        if (!t->depth && t->home && proc_dying(t->home))
             thread_exit();
         if (!READ_ONCE(c->need_resched))
             return;
@@ -382,7 +415,7 @@ struct thread *thread_create_user(struct proc *p, uint64_t entry, uint64_t sp, u
     struct thread *t = thread_alloc(cpu, prio, p->name);
     if (!t)
         return NULL;
-    t->proc = p;
+    t->proc = t->home = p;
     struct trap_frame *tf = (struct trap_frame *)(kstack_top(t) - TF_SIZE);
     memset(tf, 0, sizeof(*tf));
     tf->x[0] = arg;
@@ -415,9 +448,11 @@ void thread_exit(void)
 {
     struct cpu *c = this_cpu();
     struct thread *t = c->curr;
-    if (t->proc) {
+    BUG_ON(t->depth != 0); /* a thread in a call returns to its caller first */
+    if (t->home) {
         /* Off the process's page tables before it may tear them down. */
         load_space(c, NULL);
+        ipc_thread_exit(t);
         proc_thread_exit(t);
     }
     spin_lock(&t->exitq.lock);

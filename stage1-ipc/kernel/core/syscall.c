@@ -10,6 +10,7 @@
  */
 #include <kernel.h>
 #include <cap.h>
+#include <ipc.h>
 #include <ktest.h>
 #include <mm.h>
 #include <panic.h>
@@ -46,6 +47,8 @@ static long sys_debug_puts(struct trap_frame *tf, struct proc *p)
 static long sys_exit(struct trap_frame *tf, struct proc *p)
 {
     proc_kill(p, (int)(tf->x[0] & 0xff));
+    if (current()->depth) /* a server ends itself during a call: back to the caller */
+        ipc_unwind(-HM_EPIPE);
     thread_exit();
 }
 
@@ -145,7 +148,10 @@ static long sys_map(struct trap_frame *tf, struct proc *p)
 {
     if (tf->x[2] > UINT32_MAX)
         return -HM_EINVAL;
-    return vm_map_anon(p, tf->x[0], tf->x[1], (unsigned)tf->x[2]);
+    /* Memory a server maps while serving a call is charged to the root caller. */
+    struct thread *t = current();
+    return vm_map_anon_charged(p, tf->x[0], tf->x[1], (unsigned)tf->x[2],
+                               t->depth ? t->home : NULL);
 }
 
 static long sys_unmap(struct trap_frame *tf, struct proc *p)
@@ -255,6 +261,8 @@ static long sys_thread_exit(struct trap_frame *tf, struct proc *p)
 {
     (void)tf;
     (void)p;
+    if (current()->depth)
+        return -HM_EINVAL; /* a borrowed thread: the server must reply instead */
     thread_exit();
 }
 
@@ -346,6 +354,8 @@ static long sys_info(struct trap_frame *tf, struct proc *p)
         return ktest_mode;
     case HM_INFO_BENCH_MODE:
         return bench_mode;
+    case HM_INFO_PID:
+        return current()->home->pid;
     default:
         return -HM_EINVAL;
     }
@@ -450,6 +460,19 @@ static const syscall_fn syscalls[HM_SYS_COUNT] = {
     [HM_SYS_CAP_INFO] = sys_cap_info,
     [HM_SYS_TEST_REPORT] = sys_test_report,
     [HM_SYS_NULL] = sys_null,
+    [HM_SYS_SERVICE_REGISTER] = sys_service_register,
+    [HM_SYS_CONNECT] = sys_connect,
+    [HM_SYS_CALL] = sys_call,
+    [HM_SYS_REPLY] = sys_reply,
+    [HM_SYS_NAME_PUBLISH] = sys_name_publish,
+    [HM_SYS_NAME_LOOKUP] = sys_name_lookup,
+    [HM_SYS_ACCOUNT] = sys_account,
+    [HM_SYS_SET_RECLAIMER] = sys_set_reclaimer,
+    [HM_SYS_IPC_INFO] = sys_ipc_info,
+    [HM_SYS_NOTIFY_CREATE] = sys_notify_create,
+    [HM_SYS_NOTIFY_SIGNAL] = sys_notify_signal,
+    [HM_SYS_NOTIFY_WAIT] = sys_notify_wait,
+    [HM_SYS_NOTIFY_TIMER] = sys_notify_timer,
 };
 
 void syscall_dispatch(struct trap_frame *tf, unsigned imm)

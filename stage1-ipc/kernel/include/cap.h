@@ -91,6 +91,7 @@ struct cspace;
 struct cap {
     struct kobj *obj;         /**< object named, NULL: empty slot */
     uint32_t rights;          /**< HM_RIGHT_* bits */
+    uint32_t derived;         /**< 1: made by cap_derive(), names another object than its parent */
     struct cspace *cs;        /**< cspace owning this slot (set by cspace_init) */
     struct cap *parent;       /**< capability this was copied from, NULL: original */
     struct cap *first_child;  /**< head of the list of direct copies */
@@ -176,6 +177,23 @@ int cap_copy(struct cspace *src_cs, unsigned src_slot, struct cspace *dst_cs, un
              unsigned rights);
 
 /**
+ * @brief Make a capability to a new object @p obj as a child of a source
+ *        capability (to another object).
+ *
+ * Used for objects that exist only by virtue of another capability: an IPC
+ * connection is derived from the service capability it was made with, so
+ * revoking the service capability also removes every connection made
+ * through its copies.  Checks as cap_copy(), except that @p rights are the
+ * new object's own (not a subset of the source's) and the source needs
+ * @p need rights.
+ *
+ * @return 0; -HM_EINVAL (NULL arguments, bad type or rights), -HM_EBADCAP,
+ *         -HM_EPERM (source lacks @p need), -HM_EEXIST, -HM_ENOSPC.
+ */
+int cap_derive(struct cspace *src_cs, unsigned src_slot, struct cspace *dst_cs, unsigned dst_slot,
+               struct kobj *obj, unsigned rights, unsigned need);
+
+/**
  * @brief Delete one capability; its children move to its parent.
  *
  * The children (copies made from it) are not deleted: they become children
@@ -193,7 +211,8 @@ int cap_delete(struct cspace *cs, unsigned slot, const struct cap_ops *ops);
  * @brief Delete every descendant of a capability, in any cspace; keep it.
  *
  * Iterative (constant stack) and linear in the number of descendants.
- * Never releases an object: the kept capability names the same one.
+ * Copies never release their object (the kept capability names it);
+ * derived capabilities (cap_derive()) may release theirs.
  *
  * @param cs   the cspace.
  * @param slot the slot.

@@ -50,6 +50,9 @@ enum kcache {
     KC_THREAD,
     KC_MEMOBJ,
     KC_REGION,
+    KC_SERVICE,
+    KC_CONN,
+    KC_NOTIFY,
     KC_COUNT
 };
 void kobj_init(void);

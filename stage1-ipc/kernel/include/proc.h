@@ -19,7 +19,7 @@
 #include <sched.h>
 #include <arch/spinlock.h>
 
-#define MAX_REGIONS 32
+#define MAX_REGIONS (PAGE_SIZE / sizeof(struct region)) /* the regions array is one page */
 
 /** A memory object: physically contiguous pages that can be mapped. */
 struct memobj {
@@ -35,6 +35,7 @@ struct region {
     unsigned prot;       /* HM_PROT_* */
     struct memobj *mem;  /* NULL: anonymous pages owned by the process */
     uint64_t mem_off;    /* offset of start inside mem */
+    struct proc *charge; /* root caller these pages are charged to (held), or NULL */
 };
 
 struct proc {
@@ -45,15 +46,23 @@ struct proc {
     struct cspace cs; /* slots: 2^cs_order frames at cs_pa */
     paddr_t cs_pa;
     unsigned cs_order;
-    struct region regions[MAX_REGIONS];
+    struct region *regions; /* one page (MAX_REGIONS) */
+    paddr_t regions_pa;
     unsigned nregions;
     struct list threads;
-    unsigned nthreads;  /* threads not yet exited */
-    unsigned nunreaped; /* threads whose stacks are not yet freed */
+    unsigned nthreads;  /* own threads not yet exited */
+    unsigned nunreaped; /* own threads whose stacks are not yet freed */
+    unsigned nvisitors; /* call frames of other processes' threads in this domain */
+    struct list visitors; /* those frames (struct call_frame.visit) */
     bool dying;         /* killed or exiting: threads leave at kernel exit */
-    bool dead;          /* resources released; exit_status valid */
-    bool freed_resources;
+    bool torn_down;     /* address space and capabilities released */
+    bool dead;          /* torn down; exit_status valid */
     int exit_status;
+    unsigned nservices; /* services registered (each gets a stack window) */
+    uint64_t conn_window_next; /* next server-side connection buffer address */
+    /* Accounting (counter ticks / pages), charged to this process as root caller */
+    uint64_t acct_cpu, acct_cpu_servers;
+    uint64_t acct_mem_pages, acct_mem_pages_total;
     unsigned holds;     /* kernel references besides capabilities */
     struct waitq exitq; /* hm_wait() callers */
     unsigned pid;
@@ -82,14 +91,25 @@ uint64_t proc_ttbr0(const struct proc *p);
 /* Called by the scheduler. */
 void proc_thread_exit(struct thread *t);
 void proc_thread_reaped(struct thread *t);
+/** Release p's resources if nothing runs in it any more (own threads all
+ *  exited, no visiting calls); then wake its waiters. */
+void proc_try_teardown(struct proc *p);
 
 /* Memory (decode-then-invoke: each returns 0 or -HM_E* and changes nothing on error). */
 int vm_map_anon(struct proc *p, uint64_t va, uint64_t len, unsigned prot);
+/** vm_map_anon() with the pages charged to `charge` (the root caller), if not NULL. */
+int vm_map_anon_charged(struct proc *p, uint64_t va, uint64_t len, unsigned prot,
+                        struct proc *charge);
+/** Unmap the region at [va, va+len) only if it maps `m` there (connection teardown). */
+void vm_unmap_mem_if(struct proc *p, uint64_t va, uint64_t len, struct memobj *m);
 int vm_map_mem(struct proc *p, struct memobj *m, uint64_t va, unsigned prot);
 int vm_unmap(struct proc *p, uint64_t va, uint64_t len);
 /** Copy from/to user memory of p, checked against its page tables first. */
 int copy_from_user(struct proc *p, void *dst, uint64_t src, uint64_t len);
 int copy_to_user(struct proc *p, uint64_t dst, const void *src, uint64_t len);
+
+/** Under cap_lock: free p if nothing refers to it any more. */
+void proc_maybe_free_locked(struct proc *p);
 
 /** Memory objects */
 int memobj_create(uint64_t len, struct memobj **out);

@@ -17,6 +17,7 @@
 
 #include <kernel.h>
 #include <cap.h>
+#include <ipc.h>
 #include <list.h>
 #include <arch/spinlock.h>
 
@@ -55,7 +56,8 @@ struct thread {
     struct context ctx;
     struct fpstate fp;
     uint64_t tpidr_el0;
-    struct proc *proc; /* NULL for kernel threads */
+    struct proc *proc; /* the domain it runs in now (a server during a call); NULL: kernel */
+    struct proc *home; /* the process it belongs to */
     paddr_t kstack;    /* 2^KSTACK_ORDER frames */
     unsigned cpu;      /* the CPU whose run queue owns this thread */
     unsigned prio, slice;
@@ -71,6 +73,16 @@ struct thread {
     struct waitq exitq; /* joiners */
     unsigned holds;     /* system calls using the object (under cap_lock) */
     bool reaped;        /* its stack is freed: the object may go (under cap_lock) */
+    /* IPC by thread migration (ipc.c) */
+    unsigned depth; /* calls in progress */
+    struct call_frame calls[HM_IPC_MAX_DEPTH];
+    bool fp_trap; /* FP/SIMD traps at EL0 (a server that has not used it yet) */
+    unsigned reclaim_tries;
+    struct {
+        struct service *svc;
+        int stack;
+    } bound[IPC_BOUND_PER_THREAD]; /* pre-bound stacks */
+    uint64_t acct_since; /* counter value when its CPU time was last charged */
     char name[16];
 };
 
@@ -80,6 +92,7 @@ struct cpu {
     uint32_t gic_mask; /* this CPU's GIC CPU-interface bit (SGI targets) */
     struct thread *curr, *idle;
     struct proc *space; /* whose page tables TTBR0 holds (NULL: the empty table) */
+    bool fp_trap; /* CPACR_EL1 traps FP/SIMD at EL0 now */
     spinlock_t rq_lock;
     struct list rq[NR_PRIO];
     uint64_t rq_bitmap;
@@ -137,6 +150,13 @@ int thread_sleep(uint64_t ns);
 void thread_exit(void) __noreturn;
 /** Drop a system call's hold on a thread object (taken under cap_lock). */
 void thread_put(struct thread *t);
+/** Charge the CPU time since the last charge to t's process (and, during
+ *  a call, to its time in servers). */
+void acct_charge(struct thread *t);
+/** Load the address space of `p` (NULL: none) and the FP trap setting of
+ *  the current thread on this CPU. */
+void sched_load_domain(struct proc *p);
+void sched_set_fp_trap(bool trap);
 /** Change a thread's priority (requeued if it is waiting to run). */
 void sched_set_priority(struct thread *t, unsigned prio);
 

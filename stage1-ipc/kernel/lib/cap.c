@@ -107,6 +107,7 @@ static void clear_slot(struct cap *c)
 {
     c->obj = NULL;
     c->rights = 0;
+    c->derived = 0;
     c->first_child = NULL;
     c->cs->used--;
 }
@@ -127,6 +128,7 @@ static void fill_slot(struct cap *c, struct kobj *obj, unsigned rights)
 {
     c->obj = obj;
     c->rights = rights;
+    c->derived = 0;
     c->parent = NULL;
     c->first_child = NULL;
     c->prev_sibling = NULL;
@@ -196,6 +198,7 @@ int cspace_init(struct cspace *cs, struct cap *slots, unsigned nslots)
 
         c->obj = NULL;
         c->rights = 0;
+        c->derived = 0;
         c->cs = cs;
         c->parent = NULL;
         c->first_child = NULL;
@@ -300,6 +303,34 @@ int cap_copy(struct cspace *src_cs, unsigned src_slot, struct cspace *dst_cs, un
     return 0;
 }
 
+/* Contract in cap.h. */
+int cap_derive(struct cspace *src_cs, unsigned src_slot, struct cspace *dst_cs, unsigned dst_slot,
+               struct kobj *obj, unsigned rights, unsigned need)
+{
+    struct cap *src;
+    struct cap *dst;
+
+    if (!src_cs || !dst_cs || !obj || !type_valid(obj->type) || !rights_valid(rights) ||
+        !rights_valid(need))
+        return -HM_EINVAL;
+    src = slot_at(src_cs, src_slot);
+    if (!src || !occupied(src))
+        return -HM_EBADCAP;
+    dst = slot_at(dst_cs, dst_slot);
+    if (!dst)
+        return -HM_EBADCAP;
+    if (!rights_subset(need, src->rights))
+        return -HM_EPERM;
+    if (occupied(dst))
+        return -HM_EEXIST;
+    if (obj == src->obj || obj->refs == UINT32_MAX)
+        return obj == src->obj ? -HM_EINVAL : -HM_ENOSPC;
+    fill_slot(dst, obj, rights);
+    dst->derived = 1;
+    link_child(src, dst);
+    return 0;
+}
+
 /* Contract in cap.h; the work (and why children survive) is delete_cap(). */
 int cap_delete(struct cspace *cs, unsigned slot, const struct cap_ops *ops)
 {
@@ -320,9 +351,10 @@ int cap_delete(struct cspace *cs, unsigned slot, const struct cap_ops *ops)
  * still below the root (which may have become a leaf). Each descendant is
  * reached once from above and left once upwards: linear time, O(1) stack.
  *
- * Every deleted capability names the same object as @root, which stays,
- * so no reference count reaches zero here; drop_ref() is still used so
- * the accounting has one path. */
+ * Copies name the same object as @root, which stays, so their reference
+ * counts never reach zero here; derived capabilities (cap_derive()) name
+ * other objects, which drop_ref() releases when their last capability
+ * goes. */
 int cap_revoke(struct cspace *cs, unsigned slot, const struct cap_ops *ops)
 {
     struct cap *root;
@@ -427,8 +459,11 @@ bool cap_check(const struct cap *c)
     if (c->parent) {
         const struct cap *p = c->parent;
 
-        /* A copy names its parent's object with no more rights. */
-        if (p == c || p->obj != c->obj || !rights_subset(c->rights, p->rights))
+        /* A copy names its parent's object with no more rights; a derived
+         * capability names another object (cap_derive()). */
+        if (p == c || (!c->derived && (p->obj != c->obj || !rights_subset(c->rights, p->rights))))
+            return false;
+        if (c->derived && p->obj == c->obj)
             return false;
         if (!c->prev_sibling && p->first_child != c)
             return false;

@@ -182,7 +182,8 @@ static const struct slab_page_ops slab_ops = { slab_get_page, slab_put_page, NUL
 
 /* Sizes are set by the owners of each type (proc.c, sched.c, ...). */
 extern const size_t kcache_size[KC_COUNT];
-static const char *const kcache_name[KC_COUNT] = { "proc", "thread", "memobj", "region" };
+static const char *const kcache_name[KC_COUNT] = { "proc",    "thread", "memobj", "region",
+                                                   "service", "conn",   "notify" };
 
 void kobj_init(void)
 {

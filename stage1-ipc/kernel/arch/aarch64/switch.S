@@ -79,6 +79,85 @@ fp_restore:
     msr     fpcr, x2
     ret
 
+/*
+ * ipc_enter_frame(at, regs[8], pc, sp): enter a server.  Builds a trap frame
+ * at `at` (just below the caller's, on the same kernel stack: the C frames
+ * that were there are abandoned) with x0..x7 = regs, every other register
+ * zero (nothing of the caller's leaks into the server), and returns to EL0
+ * at pc with sp.  Never returns.
+ */
+#include <arch/trap.h>
+    .globl ipc_enter_frame
+ipc_enter_frame:
+    mov     sp, x0
+    ldp     x4, x5, [x1, #0]
+    ldp     x6, x7, [x1, #16]
+    ldp     x8, x9, [x1, #32]
+    ldp     x10, x11, [x1, #48]
+    stp     x4, x5, [sp, #TF_X(0)]
+    stp     x6, x7, [sp, #TF_X(2)]
+    stp     x8, x9, [sp, #TF_X(4)]
+    stp     x10, x11, [sp, #TF_X(6)]
+    stp     xzr, xzr, [sp, #TF_X(8)]
+    stp     xzr, xzr, [sp, #TF_X(10)]
+    stp     xzr, xzr, [sp, #TF_X(12)]
+    stp     xzr, xzr, [sp, #TF_X(14)]
+    stp     xzr, xzr, [sp, #TF_X(16)]
+    stp     xzr, xzr, [sp, #TF_X(18)]
+    stp     xzr, xzr, [sp, #TF_X(20)]
+    stp     xzr, xzr, [sp, #TF_X(22)]
+    stp     xzr, xzr, [sp, #TF_X(24)]
+    stp     xzr, xzr, [sp, #TF_X(26)]
+    stp     xzr, xzr, [sp, #TF_X(28)]
+    stp     xzr, x3, [sp, #TF_X(30)]        // x30 = 0, sp
+    stp     x2, xzr, [sp, #TF_ELR]          // elr = pc, spsr = EL0t
+    b       trap_return
+
+/* ipc_return_to(tf): return to EL0 with the registers in tf. */
+    .globl ipc_return_to
+ipc_return_to:
+    mov     sp, x0
+    b       trap_return
+
+/* fp_zero(): all FP/SIMD registers and FPSR/FPCR to zero. */
+    .globl fp_zero
+fp_zero:
+    movi    v0.16b, #0
+    movi    v1.16b, #0
+    movi    v2.16b, #0
+    movi    v3.16b, #0
+    movi    v4.16b, #0
+    movi    v5.16b, #0
+    movi    v6.16b, #0
+    movi    v7.16b, #0
+    movi    v8.16b, #0
+    movi    v9.16b, #0
+    movi    v10.16b, #0
+    movi    v11.16b, #0
+    movi    v12.16b, #0
+    movi    v13.16b, #0
+    movi    v14.16b, #0
+    movi    v15.16b, #0
+    movi    v16.16b, #0
+    movi    v17.16b, #0
+    movi    v18.16b, #0
+    movi    v19.16b, #0
+    movi    v20.16b, #0
+    movi    v21.16b, #0
+    movi    v22.16b, #0
+    movi    v23.16b, #0
+    movi    v24.16b, #0
+    movi    v25.16b, #0
+    movi    v26.16b, #0
+    movi    v27.16b, #0
+    movi    v28.16b, #0
+    movi    v29.16b, #0
+    movi    v30.16b, #0
+    movi    v31.16b, #0
+    msr     fpsr, xzr
+    msr     fpcr, xzr
+    ret
+
 /* A new user thread: sp points at its trap frame (thread_create_user). */
     .globl thread_trampoline_user
 thread_trampoline_user:

@@ -82,6 +82,8 @@ static void user_fault(struct trap_frame *tf, unsigned kind)
     printk("proc: %s[%u] killed: %s (%s), FAR 0x%lx, PC 0x%lx, ESR 0x%lx\n", t->proc->name,
            t->proc->pid, esr_class_name(ec), kind_names[kind & 15], tf->far, tf->elr, tf->esr);
     proc_kill(t->proc, HM_EXIT_KILLED | why);
+    if (t->depth) /* a server faulted during a call: the caller gets an error */
+        ipc_unwind(-HM_EPIPE);
     thread_exit();
 }
 
@@ -95,6 +97,9 @@ void trap_entry(struct trap_frame *tf, unsigned kind)
         } else if (kind == VEC_LOW_A64 * 4 + VEC_SYNC &&
                    ((tf->esr >> ESR_EC_SHIFT) & 0x3f) == ESR_EC_SVC64) {
             syscall_dispatch(tf, (unsigned)(tf->esr & 0xffff));
+        } else if (kind == VEC_LOW_A64 * 4 + VEC_SYNC &&
+                   ((tf->esr >> ESR_EC_SHIFT) & 0x3f) == ESR_EC_FP && ipc_fp_trap()) {
+            /* a server's first FP/SIMD instruction: it now has zeroed registers */
         } else if (type == VEC_SYNC || kind >= VEC_LOW_A32 * 4) {
             user_fault(tf, kind);
         } else { /* FIQ, SError from EL0: not ours to survive */

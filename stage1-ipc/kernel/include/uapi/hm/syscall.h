@@ -37,7 +37,9 @@
 #define HM_ENODEV 19
 #define HM_EINVAL 22 /* a bad value (alignment, flags, length) */
 #define HM_ENOSPC 28 /* a table (slots, ASIDs) is full */
+#define HM_EPIPE 32  /* the server died during the call (or is dead) */
 #define HM_ERANGE 34 /* an address or length outside what is allowed */
+#define HM_ELOOP 40  /* IPC: the call chain is already HM_IPC_MAX_DEPTH deep */
 #define HM_ENOSYS 38 /* no such call */
 #define HM_ETYPE 60  /* the capability is of the wrong type */
 
@@ -56,6 +58,9 @@
 #define HM_CAP_PROCESS 1 /* a process: wait for it, kill it, grant to it */
 #define HM_CAP_THREAD 2  /* a thread: join, set priority */
 #define HM_CAP_MEMORY 3  /* a memory object: physical pages that can be mapped */
+#define HM_CAP_SERVICE 4 /* an IPC service: connect to it (CALL), publish it (GRANT) */
+#define HM_CAP_CONN 5    /* an IPC connection: call through it (CALL) */
+#define HM_CAP_NOTIFY 6  /* a notification word: signal (WRITE), wait (READ) */
 
 /* Rights (a capability carries a subset; a copy can only drop rights). */
 #define HM_RIGHT_READ (1u << 0)    /* memory: map readable */
@@ -64,7 +69,8 @@
 #define HM_RIGHT_GRANT (1u << 3)   /* may be copied to another process */
 #define HM_RIGHT_CONTROL (1u << 4) /* process: kill; thread: set priority */
 #define HM_RIGHT_WAIT (1u << 5)    /* process: wait for exit; thread: join */
-#define HM_RIGHTS_ALL 0x3fu
+#define HM_RIGHT_CALL (1u << 6)    /* service: connect; connection: call */
+#define HM_RIGHTS_ALL 0x7fu
 
 /* Slots a new process starts with. */
 #define HM_SLOT_SELF 0   /* its own process (rights: all) */
@@ -85,53 +91,145 @@
 #define HM_KILL_BY_CAP 4 /* killed through its process capability */
 #define HM_KILL_OTHER 5
 
-/* ---- call numbers ------------------------------------------------------ */
+/* ---- call numbers ------------------------------------------------------
+ * Each number with its arguments (x0..x5) and result (x0). */
+
 /* Console and process life */
-#define HM_SYS_DEBUG_PUTS 0 /* (const char *s, size_t len) -> len */
-#define HM_SYS_EXIT 1       /* (int code) -> never returns; ends the process */
-#define HM_SYS_YIELD 2      /* () -> 0 */
-#define HM_SYS_SPAWN \
-    3 /* (const char *name, size_t nlen, const char *arg, size_t alen, unsigned dst_slot) -> 0;
-                                 loads /name from the initramfs into a new process; its
-                                 HM_CAP_PROCESS cap (all rights) goes to dst_slot. The new
-                                 process's first thread starts at the ELF entry with x0 = pointer
-                                 to a copy of `arg` (NUL-terminated) on its stack, x1 = alen. */
-#define HM_SYS_WAIT 4 /* (unsigned proc_slot) -> exit status (see above); needs WAIT */
-#define HM_SYS_KILL 5 /* (unsigned proc_slot) -> 0; needs CONTROL */
+/* (const char *s, size_t len) -> len */
+#define HM_SYS_DEBUG_PUTS 0
+/* (int code) -> never returns; ends the process */
+#define HM_SYS_EXIT 1
+/* () -> 0 */
+#define HM_SYS_YIELD 2
+/* (const char *name, size_t nlen, const char *arg, size_t alen, unsigned dst_slot) -> 0;
+ * loads /name from the initramfs into a new process; its HM_CAP_PROCESS capability
+ * (all rights) goes to dst_slot.  The new process's first thread starts at the ELF
+ * entry with x0 = pointer to a copy of `arg` (NUL-terminated) on its stack, x1 = alen. */
+#define HM_SYS_SPAWN 3
+/* (unsigned proc_slot) -> exit status (see above); needs WAIT */
+#define HM_SYS_WAIT 4
+/* (unsigned proc_slot) -> 0; needs CONTROL */
+#define HM_SYS_KILL 5
+
 /* Memory */
-#define HM_SYS_MAP 6   /* (void *va, size_t len, unsigned prot) -> 0; fresh zeroed pages */
-#define HM_SYS_UNMAP 7 /* (void *va, size_t len) -> 0; every page must be mapped */
-#define HM_SYS_MEM_CREATE \
-    8 /* (size_t len, unsigned dst_slot) -> 0; memory object, rights R|W|X|GRANT */
-#define HM_SYS_MEM_MAP \
-    9 /* (unsigned mem_slot, void *va, unsigned prot) -> 0; prot needs the rights */
+/* (void *va, size_t len, unsigned prot) -> 0; fresh zeroed pages */
+#define HM_SYS_MAP 6
+/* (void *va, size_t len) -> 0; every page must be mapped */
+#define HM_SYS_UNMAP 7
+/* (size_t len, unsigned dst_slot) -> 0; memory object, rights READ|WRITE|EXEC|GRANT */
+#define HM_SYS_MEM_CREATE 8
+/* (unsigned mem_slot, void *va, unsigned prot) -> 0; prot needs the matching rights */
+#define HM_SYS_MEM_MAP 9
+
 /* Threads and time */
-#define HM_SYS_THREAD_CREATE \
-    10 /* (void (*entry)(void *), void *stack_top, void *arg, int cpu, unsigned dst_slot)
-                                   -> 0; cpu -1 = any; thread cap (all rights) to dst_slot */
-#define HM_SYS_THREAD_EXIT \
-    11 /* () -> never returns; the last thread's exit ends the process (code 0) */
-#define HM_SYS_THREAD_JOIN 12  /* (unsigned thread_slot) -> 0 once it has exited; needs WAIT */
-#define HM_SYS_SET_PRIORITY 13 /* (unsigned thread_slot, unsigned prio) -> 0; needs CONTROL */
-#define HM_SYS_SLEEP 14        /* (uint64_t ns) -> 0 */
-#define HM_SYS_CPU_ID 15       /* () -> the CPU this thread runs on (0-based) */
-#define HM_SYS_INFO 16         /* (unsigned what) -> value; HM_INFO_* */
+/* (void (*entry)(void *), void *stack_top, void *arg, int cpu, unsigned dst_slot) -> 0;
+ * cpu -1 = any; the thread's capability (all rights) goes to dst_slot */
+#define HM_SYS_THREAD_CREATE 10
+/* () -> never returns; the last thread's exit ends the process (code 0) */
+#define HM_SYS_THREAD_EXIT 11
+/* (unsigned thread_slot) -> 0 once it has exited; needs WAIT */
+#define HM_SYS_THREAD_JOIN 12
+/* (unsigned thread_slot, unsigned prio) -> 0; needs CONTROL */
+#define HM_SYS_SET_PRIORITY 13
+/* (uint64_t ns) -> 0 */
+#define HM_SYS_SLEEP 14
+/* () -> the CPU this thread runs on (0-based) */
+#define HM_SYS_CPU_ID 15
+/* (unsigned what) -> value; HM_INFO_* */
+#define HM_SYS_INFO 16
+
 /* Capabilities */
-#define HM_SYS_CAP_COPY \
-    17 /* (unsigned src, unsigned dst_proc_slot, unsigned dst, unsigned rights) -> 0;
-                                   copy into the process named by dst_proc_slot (HM_SLOT_SELF = own
-                                   cspace); rights must be a subset of src's; to another process
-                                   src needs GRANT */
-#define HM_SYS_CAP_DELETE 18 /* (unsigned slot) -> 0 */
-#define HM_SYS_CAP_REVOKE \
-    19                     /* (unsigned slot) -> number of copies deleted; the slot itself stays */
-#define HM_SYS_CAP_INFO 20 /* (unsigned slot) -> (type << 16) | rights */
+/* (unsigned src, unsigned dst_proc_slot, unsigned dst, unsigned rights) -> 0; copy into
+ * the process named by dst_proc_slot (HM_SLOT_SELF: the own cspace); rights must be a
+ * subset of src's; into another process src needs GRANT */
+#define HM_SYS_CAP_COPY 17
+/* (unsigned slot) -> 0 */
+#define HM_SYS_CAP_DELETE 18
+/* (unsigned slot) -> number of capabilities derived from it that were deleted; the slot stays */
+#define HM_SYS_CAP_REVOKE 19
+/* (unsigned slot) -> (type << 16) | rights */
+#define HM_SYS_CAP_INFO 20
+
 /* Tests (CONFIG_KTEST builds only) */
-#define HM_SYS_TEST_REPORT \
-    21 /* (const char *name, size_t nlen, int passed, const char *detail, size_t dlen)
-                                   -> 0; the kernel prints the [TEST] line and counts it */
-#define HM_SYS_NULL 22 /* () -> 0: does nothing (the null_syscall benchmark) */
-#define HM_SYS_COUNT 23
+/* (const char *name, size_t nlen, int passed, const char *detail, size_t dlen) -> 0;
+ * name is "stage<N>/<test>"; the kernel prints the [TEST] line and counts it */
+#define HM_SYS_TEST_REPORT 21
+/* () -> 0: does nothing (the null_syscall benchmark) */
+#define HM_SYS_NULL 22
+
+/* IPC by thread migration (see "IPC" below) */
+/* (entry, cookie, stack_size, nprebound, dst_slot) -> 0; the service capability
+ * (CALL|GRANT|CONTROL) goes to dst_slot */
+#define HM_SYS_SERVICE_REGISTER 23
+/* (svc_slot, buf_va, buf_size, dst_slot) -> 0; needs CALL; buf_size 0 or a page
+ * multiple up to HM_IPC_BUF_MAX, mapped read-write at buf_va and in the server */
+#define HM_SYS_CONNECT 24
+/* (conn_slot, w1, w2, w3, w4, len | grant_slot << 32) -> status; x1..x4 = reply
+ * words, x5 = reply length.  grant_slot HM_NO_SLOT: grant nothing */
+#define HM_SYS_CALL 25
+/* (status, w1, w2, w3, w4, len) -> returns to the caller, not here */
+#define HM_SYS_REPLY 26
+/* (const char *name, size_t nlen, unsigned svc_slot) -> 0; needs GRANT */
+#define HM_SYS_NAME_PUBLISH 27
+/* (const char *name, size_t nlen, unsigned dst_slot) -> 0; a CALL-only service capability */
+#define HM_SYS_NAME_LOOKUP 28
+/* (unsigned what) -> value; HM_ACCT_* of the calling thread's process */
+#define HM_SYS_ACCOUNT 29
+/* (unsigned svc_slot) -> 0; needs CONTROL: the memory manager the kernel calls (on
+ * that service's reserve stack) when a call finds memory exhausted */
+#define HM_SYS_SET_RECLAIMER 30
+/* (unsigned what) -> value; HM_IPCI_* about the call being served */
+#define HM_SYS_IPC_INFO 31
+
+/* Notifications */
+/* (unsigned dst_slot) -> 0; rights READ|WRITE|GRANT */
+#define HM_SYS_NOTIFY_CREATE 32
+/* (unsigned slot, uint64_t bits) -> 0; needs WRITE; ORs the bits in, wakes a waiter */
+#define HM_SYS_NOTIFY_SIGNAL 33
+/* (unsigned slot, uint64_t timeout_ns) -> the bits, which are cleared; needs READ;
+ * timeout 0 = forever; 0 when the timeout passed first */
+#define HM_SYS_NOTIFY_WAIT 34
+/* (unsigned slot, uint64_t bits, uint64_t period_ns) -> 0; needs WRITE; a kernel
+ * timer signals the bits every period (period 0 stops it) */
+#define HM_SYS_NOTIFY_TIMER 35
+#define HM_SYS_COUNT 36
+
+/* ---- IPC ----------------------------------------------------------------
+ * A server registers a service: entry point, a cookie, the size of the
+ * stacks calls run on and how many of them may be bound to client threads
+ * ("pre-bound").  A client gets a CALL capability to the service (a grant,
+ * or HM_SYS_NAME_LOOKUP), connects (optionally with a shared buffer for long
+ * messages, mapped in both) and calls.  The calling thread itself moves
+ * into the server ("thread migration"): the kernel switches the address
+ * space, the stack and the PC, nothing else; the server runs on the
+ * caller's time slice and priority.  The server's entry gets:
+ *   x0 = cookie, x1..x4 = message words, x5 = message length (bytes in the
+ *   buffer), x6 = the buffer's address in the server, x7 = granted slot
+ *   (HM_NO_SLOT if none) | connection badge << 32,
+ *   sp = a stack of its own, every other register 0.
+ * It ends the call with HM_SYS_REPLY.  A call may be nested up to
+ * HM_IPC_MAX_DEPTH deep; a chain that comes back to a service it is
+ * already in reuses that invocation's stack (below its frame). */
+#define HM_IPC_MAX_DEPTH 8
+#define HM_IPC_BUF_MAX (64 * 1024)   /* largest shared buffer per connection */
+#define HM_IPC_STACK_MAX (64 * 1024) /* largest service stack */
+#define HM_IPC_GRANT_SLOT_BASE 224   /* granted capabilities land in 224..255 */
+#define HM_NO_SLOT 0xffffu
+#define HM_RECLAIM_BADGE 0xffffffffu /* x7 badge of a kernel reclaim call; x1 = frames wanted */
+
+/* HM_SYS_ACCOUNT: what the caller's process has been charged */
+#define HM_ACCT_CPU_NS 0          /* CPU time of its threads, in any domain */
+#define HM_ACCT_CPU_NS_SERVERS 1  /* ... of which in servers, serving its calls */
+#define HM_ACCT_MEM_PAGES 2       /* pages servers hold mapped for its calls now */
+#define HM_ACCT_MEM_PAGES_TOTAL 3 /* pages servers ever mapped for its calls */
+
+/* HM_SYS_IPC_INFO: about the call the current thread is serving */
+#define HM_IPCI_DEPTH 0       /* 0: not in a call */
+#define HM_IPCI_ROOT_PID 1    /* the process at the start of the chain */
+#define HM_IPCI_STACK_BASE 2  /* lowest address of the stack this invocation runs on */
+#define HM_IPCI_POOL_FREE 3   /* free stacks in the current service's pool */
+#define HM_IPCI_POOL_MAPPED 4 /* stacks mapped for the current service (pool + bound + in use) */
+#define HM_IPCI_PID 5         /* the current domain's pid */
 
 #define HM_INFO_NCPUS 0
 #define HM_INFO_FREE_FRAMES 1
@@ -140,6 +238,7 @@
 #define HM_INFO_TIME_NS 4    /* monotonic time */
 #define HM_INFO_TEST_MODE 5  /* 1 when booted with `ktest` */
 #define HM_INFO_BENCH_MODE 6 /* 1 when booted with `bench` */
+#define HM_INFO_PID 7        /* the calling thread's own (home) process id */
 
 /* User programs may read the PMU cycle counter (PMCCNTR_EL0): under QEMU
  * with -icount shift=0 one cycle is one instruction (the benchmarks). */

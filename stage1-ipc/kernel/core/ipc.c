@@ -1,0 +1,859 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ipc.c - synchronous RPC-like IPC by thread migration.
+ *
+ * HongMeng (OSDI'24), "Synchronous RPC-like IPC": most service invocations
+ * are procedure calls, so the caller's own thread runs on into the server.
+ * A call here:
+ *   1. decodes: the connection capability, the chain depth, the message
+ *      length, the capability to grant (nothing changes if any is bad);
+ *   2. finds a stack in the server: the one this chain already uses in that
+ *      service (A -> B -> A), a stack bound to this thread, or one from the
+ *      service's pool; if memory has run out, it calls the memory manager
+ *      on that manager's reserve stack and retries (exhaustion path);
+ *   3. pushes a call frame (where the caller's registers are, which domain
+ *      to come back to) and enters the server: new address space, new
+ *      stack, the entry point, the message in x1..x5, every other register
+ *      zero.  FP/SIMD is trapped in the server until it uses it, so the
+ *      caller's FP registers are never seen (they are caller-saved in the
+ *      call ABI: the user wrapper declares them clobbered).
+ * The reply pops the frame and returns into the caller's saved registers.
+ * The scheduler is not involved: the time slice and priority continue.
+ *
+ * Locks: cap_lock for capabilities and object lifetimes; svc->lock for a
+ * service's stack pool; the server's proc->lock for its visitor list.
+ */
+#include <kernel.h>
+#include <cap.h>
+#include <ipc.h>
+#include <mm.h>
+#include <panic.h>
+#include <printk.h>
+#include <proc.h>
+#include <sched.h>
+#include <string.h>
+#include <arch/cpu.h>
+#include <arch/sysreg.h>
+#include <arch/trap.h>
+#include <uapi/hm/syscall.h>
+
+void cap_unlock(void);
+
+/* Where the kernel puts things in a server's address space.  A program's
+ * own mappings must stay out of these windows (HM_SYS_MAP there fails with
+ * -HM_EEXIST once they are used). */
+#define STACK_WINDOWS 0x6000000000ul /* service i: 64 MiB from here + i * 64 MiB */
+#define STACK_WINDOW_SIZE (64ul << 20)
+#define MAX_SERVICES_PER_PROC 16
+#define CONN_WINDOWS 0x7000000000ul /* connection buffers, bump allocated */
+#define CONN_WINDOWS_END 0x7f00000000ul
+
+static unsigned svc_ids, conn_badges;
+static struct service *reclaimer; /* held: svc->holds */
+
+/* ---- services and their stack pools --------------------------------------- */
+
+static uint64_t stack_base(const struct service *s, int i)
+{
+    return s->window + (uint64_t)i * (s->stack_size + PAGE_SIZE) + PAGE_SIZE;
+}
+
+/* Map stack i of s into the server.  Returns 0 or -HM_ENOMEM / -HM_EPIPE. */
+static int pool_map(struct service *s, int i)
+{
+    return vm_map_anon(s->server, stack_base(s, i), s->stack_size, HM_PROT_READ | HM_PROT_WRITE);
+}
+
+/* Add one stack to the pool (slow path, or the pool worker). */
+static int pool_grow(struct service *s)
+{
+    spin_lock(&s->lock);
+    uint64_t unmapped = ~s->mapped;
+    int i = unmapped ? __builtin_ctzl(unmapped) : -1;
+    if (i >= 0 && i < IPC_POOL_MAX && !s->dead)
+        s->mapped |= 1ul << i; /* reserve the index while we map outside the lock */
+    else
+        i = -1;
+    spin_unlock(&s->lock);
+    if (i < 0)
+        return -HM_ENOSPC;
+    int err = pool_map(s, i);
+    spin_lock(&s->lock);
+    if (err == 0)
+        s->free |= 1ul << i;
+    else
+        s->mapped &= ~(1ul << i);
+    spin_unlock(&s->lock);
+    return err;
+}
+
+/* Give one free stack back to the server's memory (above the high mark). */
+static void pool_shrink_one(struct service *s)
+{
+    spin_lock(&s->lock);
+    uint64_t cand = s->free & ~1ul;
+    int i = cand ? 63 - __builtin_clzl(cand) : -1; /* the highest free index */
+    if (i > 0)
+        s->free &= ~(1ul << i);
+    spin_unlock(&s->lock);
+    if (i <= 0)
+        return;
+    vm_unmap(s->server, stack_base(s, i), s->stack_size);
+    spin_lock(&s->lock);
+    s->mapped &= ~(1ul << i);
+    spin_unlock(&s->lock);
+}
+
+/* ---- the pool worker: growing and shrinking off the call path ----------------- */
+
+static struct list work = LIST_INIT(work);
+static spinlock_t work_lock = SPINLOCK_INIT;
+static struct waitq work_wq;
+
+static void svc_hold(struct service *s)
+{
+    spin_lock(&cap_lock);
+    s->holds++;
+    spin_unlock(&cap_lock);
+}
+
+static void svc_maybe_free(struct service *s);
+
+static void svc_put(struct service *s)
+{
+    spin_lock(&cap_lock);
+    BUG_ON(s->holds == 0);
+    s->holds--;
+    svc_maybe_free(s);
+    cap_unlock();
+}
+
+static void queue_pool_work(struct service *s)
+{
+    bool wake = false;
+    spin_lock(&work_lock);
+    if (!s->work_queued) {
+        s->work_queued = true;
+        svc_hold(s);
+        list_add_tail(&work, &s->work_node);
+        wake = true;
+    }
+    spin_unlock(&work_lock);
+    if (wake)
+        waitq_wake_all(&work_wq, 0);
+}
+
+static unsigned popcount(uint64_t v) { return (unsigned)__builtin_popcountl(v); }
+
+static void pool_worker(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        spin_lock(&work_lock);
+        if (list_empty(&work)) {
+            spin_unlock(&work_lock);
+            spin_lock(&work_wq.lock);
+            thread_block(&work_wq);
+            continue;
+        }
+        struct service *s = list_entry(work.next, struct service, work_node);
+        list_del(&s->work_node);
+        s->work_queued = false;
+        spin_unlock(&work_lock);
+        /* Grow below the low mark, shrink above the high one. */
+        while (!READ_ONCE(s->dead) && popcount(READ_ONCE(s->free) & ~1ul) < IPC_POOL_LOW)
+            if (pool_grow(s) < 0)
+                break;
+        while (!READ_ONCE(s->dead) && popcount(READ_ONCE(s->free) & ~1ul) > IPC_POOL_HIGH)
+            pool_shrink_one(s);
+        svc_put(s);
+    }
+}
+
+void ipc_init(void)
+{
+    waitq_init(&work_wq);
+    struct thread *t = thread_create_kernel(pool_worker, NULL, 0, HM_PRIO_DEFAULT, "ipc-pool");
+    if (!t)
+        panic("ipc: no memory for the pool worker");
+    sched_start(t);
+}
+
+/* ---- object lifetimes ---------------------------------------------------------- */
+
+/* Under cap_lock. */
+static void svc_maybe_free(struct service *s)
+{
+    if (s->obj.refs == 0 && s->holds == 0) {
+        struct proc *server = s->server;
+        s->server = NULL;
+        /* Its stacks live in the server's address space; they go with it. */
+        server->holds--;
+        kobj_free(KC_SERVICE, s);
+        proc_maybe_free_locked(server);
+    }
+}
+
+void ipc_release_locked(struct kobj *o) { svc_maybe_free((struct service *)o); }
+
+void ipc_release(struct kobj *o)
+{
+    if (o->type == HM_CAP_CONN) {
+        struct conn *c = (struct conn *)o;
+        if (c->buf) {
+            vm_unmap_mem_if(c->client, c->client_va, c->buf_size, c->buf);
+            vm_unmap_mem_if(c->svc->server, c->server_va, c->buf_size, c->buf);
+            memobj_unhold(c->buf);
+        }
+        proc_put(c->client);
+        svc_put(c->svc);
+        kobj_free(KC_CONN, c);
+    } else if (o->type == HM_CAP_NOTIFY) {
+        notify_release((struct notify *)o);
+    }
+}
+
+void ipc_proc_dead(struct proc *p)
+{
+    (void)p; /* services check s->server->dying; nothing else to do */
+}
+
+struct thread *ipc_visitor_thread(struct list *visit)
+{
+    return list_entry(visit, struct call_frame, visit)->thread;
+}
+
+/* ---- registering, connecting, naming ---------------------------------------------- */
+
+long sys_service_register(struct trap_frame *tf, struct proc *p)
+{
+    uint64_t entry = tf->x[0], cookie = tf->x[1], size = tf->x[2], nprebound = tf->x[3];
+    unsigned slot = tf->x[4] >= HM_CSPACE_SLOTS ? HM_CSPACE_SLOTS : (unsigned)tf->x[4];
+    /* decode */
+    if (entry >= HM_USER_TOP || !IS_ALIGNED(entry, 4) || size < PAGE_SIZE ||
+        size > HM_IPC_STACK_MAX || !IS_ALIGNED(size, PAGE_SIZE) || nprebound > IPC_POOL_MAX / 2)
+        return -HM_EINVAL;
+    if ((size + PAGE_SIZE) * IPC_POOL_MAX > STACK_WINDOW_SIZE)
+        return -HM_EINVAL;
+    spin_lock(&cap_lock);
+    int err = cspace_slot_free(&p->cs, slot);
+    spin_unlock(&cap_lock);
+    if (err < 0)
+        return err;
+    spin_lock(&p->lock);
+    unsigned idx = p->nservices;
+    if (idx < MAX_SERVICES_PER_PROC)
+        p->nservices++;
+    spin_unlock(&p->lock);
+    if (idx >= MAX_SERVICES_PER_PROC)
+        return -HM_ENOSPC;
+    /* invoke */
+    struct service *s = kobj_alloc(KC_SERVICE);
+    if (!s)
+        return -HM_ENOMEM;
+    s->obj.type = HM_CAP_SERVICE;
+    s->lock = (spinlock_t)SPINLOCK_INIT;
+    s->server = p;
+    s->entry = entry;
+    s->cookie = cookie;
+    s->stack_size = size;
+    s->window = STACK_WINDOWS + idx * STACK_WINDOW_SIZE;
+    s->prebound_quota = (unsigned)nprebound;
+    s->id = __atomic_add_fetch(&svc_ids, 1, __ATOMIC_RELAXED);
+    list_init(&s->work_node);
+    /* The reserve stack and the first pool stacks, now. */
+    err = pool_map(s, IPC_RESERVE_SLOT);
+    if (err == 0)
+        s->mapped = 1;
+    for (int i = 1; err == 0 && i <= IPC_POOL_INITIAL; i++) {
+        err = pool_map(s, i);
+        if (err == 0) {
+            s->mapped |= 1ul << i;
+            s->free |= 1ul << i;
+        }
+    }
+    spin_lock(&cap_lock);
+    if (err == 0)
+        err = cap_insert(&p->cs, slot, &s->obj, HM_RIGHT_CALL | HM_RIGHT_GRANT | HM_RIGHT_CONTROL);
+    if (err == 0)
+        p->holds++;
+    spin_unlock(&cap_lock);
+    if (err < 0) {
+        for (int i = 0; i < IPC_POOL_MAX; i++)
+            if (s->mapped & (1ul << i))
+                vm_unmap(p, stack_base(s, i), size);
+        kobj_free(KC_SERVICE, s);
+    }
+    return err;
+}
+
+long sys_connect(struct trap_frame *tf, struct proc *p)
+{
+    uint64_t va = tf->x[1], size = tf->x[2];
+    unsigned sslot = tf->x[0] > UINT32_MAX ? UINT32_MAX : (unsigned)tf->x[0];
+    unsigned dslot = tf->x[3] >= HM_CSPACE_SLOTS ? HM_CSPACE_SLOTS : (unsigned)tf->x[3];
+    /* decode */
+    if (size > HM_IPC_BUF_MAX || !IS_ALIGNED(size, PAGE_SIZE))
+        return -HM_EINVAL;
+    struct cap *c;
+    spin_lock(&cap_lock);
+    int err = cap_lookup(&p->cs, sslot, HM_CAP_SERVICE, HM_RIGHT_CALL, &c);
+    struct service *s = err == 0 ? (struct service *)c->obj : NULL;
+    if (err == 0)
+        err = cspace_slot_free(&p->cs, dslot);
+    if (err == 0 && s->server->dying)
+        err = -HM_EPIPE;
+    if (err == 0) {
+        s->holds++;
+        p->holds++;
+    }
+    spin_unlock(&cap_lock);
+    if (err < 0)
+        return err;
+    /* invoke */
+    struct conn *cn = kobj_alloc(KC_CONN);
+    struct memobj *m = NULL;
+    if (!cn) {
+        err = -HM_ENOMEM;
+        goto fail;
+    }
+    cn->obj.type = HM_CAP_CONN;
+    cn->svc = s;
+    cn->client = p;
+    cn->buf_size = size;
+    cn->badge = __atomic_add_fetch(&conn_badges, 1, __ATOMIC_RELAXED);
+    if (size) {
+        err = memobj_create(size, &m);
+        if (err < 0)
+            goto fail;
+        struct proc *srv = s->server;
+        spin_lock(&srv->lock);
+        if (!srv->conn_window_next)
+            srv->conn_window_next = CONN_WINDOWS;
+        cn->server_va = srv->conn_window_next;
+        srv->conn_window_next += size + PAGE_SIZE;
+        bool room = srv->conn_window_next <= CONN_WINDOWS_END;
+        spin_unlock(&srv->lock);
+        err = room ? vm_map_mem(p, m, va, HM_PROT_READ | HM_PROT_WRITE) : -HM_ENOSPC;
+        if (err < 0)
+            goto fail;
+        err = vm_map_mem(srv, m, cn->server_va, HM_PROT_READ | HM_PROT_WRITE);
+        if (err < 0) {
+            vm_unmap_mem_if(p, va, size, m);
+            goto fail;
+        }
+        cn->buf = m;
+        cn->client_va = va;
+        spin_lock(&cap_lock);
+        m->maps++; /* the connection's own hold on the buffer */
+        spin_unlock(&cap_lock);
+    }
+    spin_lock(&cap_lock);
+    /* Derived from the service capability: revoking it removes the connection. */
+    err = cap_derive(&p->cs, sslot, &p->cs, dslot, &cn->obj, HM_RIGHT_CALL, HM_RIGHT_CALL);
+    cap_unlock();
+    if (err == 0)
+        return 0;
+    if (cn->buf) {
+        vm_unmap_mem_if(p, va, size, m);
+        vm_unmap_mem_if(s->server, cn->server_va, size, m);
+        memobj_unhold(m);
+        m = NULL;
+    }
+fail:
+    if (m) {
+        spin_lock(&cap_lock);
+        m->maps++;
+        spin_unlock(&cap_lock);
+        memobj_unhold(m); /* never had a capability: frees it */
+    }
+    if (cn)
+        kobj_free(KC_CONN, cn);
+    proc_put(p);
+    svc_put(s);
+    return err;
+}
+
+/* The name service of stage 1: a kernel table of published services.  Each
+ * entry holds a copy of the publisher's capability in the kernel's own
+ * cspace, and look-ups copy from it, so the publisher's revoke removes the
+ * entry, every capability looked up and every connection made with them. */
+#define NAMES 32
+static struct cap name_slots[NAMES];
+static struct cspace name_cs;
+static char names[NAMES][HM_NAME_MAX + 1];
+static bool names_ready;
+
+static int user_name(struct proc *p, uint64_t s, uint64_t len, char *buf)
+{
+    if (len == 0 || len > HM_NAME_MAX)
+        return -HM_EINVAL;
+    int err = copy_from_user(p, buf, s, len);
+    if (err < 0)
+        return err;
+    buf[len] = '\0';
+    return memchr(buf, '\0', len) ? -HM_EINVAL : 0;
+}
+
+long sys_name_publish(struct trap_frame *tf, struct proc *p)
+{
+    char name[HM_NAME_MAX + 1];
+    int err = user_name(p, tf->x[0], tf->x[1], name);
+    if (err < 0)
+        return err;
+    unsigned slot = tf->x[2] > UINT32_MAX ? UINT32_MAX : (unsigned)tf->x[2];
+    spin_lock(&cap_lock);
+    if (!names_ready) {
+        cspace_init(&name_cs, name_slots, NAMES);
+        names_ready = true;
+    }
+    err = cap_lookup(&p->cs, slot, HM_CAP_SERVICE, HM_RIGHT_GRANT | HM_RIGHT_CALL, NULL);
+    int free_i = -1;
+    for (int i = 0; err == 0 && i < NAMES; i++) {
+        if (!name_slots[i].obj) {
+            if (free_i < 0)
+                free_i = i;
+        } else if (!strcmp(names[i], name)) {
+            err = -HM_EEXIST;
+        }
+    }
+    if (err == 0 && free_i < 0)
+        err = -HM_ENOSPC;
+    if (err == 0)
+        err = cap_copy(&p->cs, slot, &name_cs, (unsigned)free_i, HM_RIGHT_CALL | HM_RIGHT_GRANT);
+    if (err == 0)
+        strlcpy(names[free_i], name, sizeof(names[free_i]));
+    cap_unlock();
+    return err;
+}
+
+long sys_name_lookup(struct trap_frame *tf, struct proc *p)
+{
+    char name[HM_NAME_MAX + 1];
+    int err = user_name(p, tf->x[0], tf->x[1], name);
+    if (err < 0)
+        return err;
+    unsigned slot = tf->x[2] >= HM_CSPACE_SLOTS ? HM_CSPACE_SLOTS : (unsigned)tf->x[2];
+    spin_lock(&cap_lock);
+    err = -HM_ENOENT;
+    for (int i = 0; names_ready && i < NAMES; i++)
+        if (name_slots[i].obj && !strcmp(names[i], name))
+            err = cap_copy(&name_cs, (unsigned)i, &p->cs, slot, HM_RIGHT_CALL);
+    cap_unlock();
+    return err;
+}
+
+/* ---- the call ---------------------------------------------------------------------- */
+
+/* Find a stack for t in s: returns the stack's top and fills f->stack,
+ * f->reserve, f->stack_base; 0 if the pool is empty and cannot grow. */
+static uint64_t take_stack(struct thread *t, struct service *s, struct call_frame *f)
+{
+    f->stack = -1;
+    f->reserve = false;
+    /* 1. The chain is already in this service (A -> B -> A): continue on
+     *    that invocation's stack, below where it made its call. */
+    for (int d = (int)t->depth - 1; d >= 0; d--) {
+        if (t->calls[d].svc != s)
+            continue;
+        const struct trap_frame *out = d + 1 < (int)t->depth ? t->calls[d + 1].caller_tf
+                                                              : (const struct trap_frame *)f->caller_tf;
+        uint64_t sp = ALIGN_DOWN(out->sp, 16) - 256;
+        f->stack_base = t->calls[d].stack_base;
+        return sp > f->stack_base + 1024 ? sp : 0;
+    }
+    /* 2. A stack bound to this thread. */
+    for (int b = 0; b < IPC_BOUND_PER_THREAD; b++) {
+        if (t->bound[b].svc == s) {
+            f->stack_base = stack_base(s, t->bound[b].stack);
+            return f->stack_base + s->stack_size;
+        }
+    }
+    /* 3. The pool. */
+    bool bound_now = false;
+    spin_lock(&s->lock);
+    uint64_t avail = s->free & ~1ul;
+    int i = avail ? __builtin_ctzl(avail) : -1;
+    if (i > 0) {
+        s->free &= ~(1ul << i);
+        /* Frequently used services bind stacks to their callers: the next
+         * call from this thread needs no pool operation at all. */
+        int slot = -1;
+        for (int b = 0; b < IPC_BOUND_PER_THREAD && slot < 0; b++)
+            if (!t->bound[b].svc)
+                slot = b;
+        if (s->nbound < s->prebound_quota && slot >= 0) {
+            s->nbound++;
+            s->bound |= 1ul << i;
+            t->bound[slot].svc = s;
+            t->bound[slot].stack = i;
+            bound_now = true;
+        } else {
+            f->stack = i;
+        }
+    }
+    bool low = popcount(s->free & ~1ul) < IPC_POOL_LOW;
+    spin_unlock(&s->lock);
+    if (bound_now)
+        svc_hold(s); /* the binding keeps the service (ipc_thread_exit drops it) */
+    if (low)
+        queue_pool_work(s);
+    if (i <= 0)
+        return 0;
+    f->stack_base = stack_base(s, i);
+    return f->stack_base + s->stack_size;
+}
+
+static void give_back_stack(struct service *s, const struct call_frame *f)
+{
+    if (f->reserve) {
+        spin_lock(&s->lock);
+        s->reserve_busy = false;
+        spin_unlock(&s->lock);
+        return;
+    }
+    if (f->stack < 0)
+        return;
+    spin_lock(&s->lock);
+    s->free |= 1ul << f->stack;
+    bool high = popcount(s->free & ~1ul) > IPC_POOL_HIGH;
+    spin_unlock(&s->lock);
+    if (high)
+        queue_pool_work(s);
+}
+
+static bool take_reserve(struct service *s, struct call_frame *f)
+{
+    spin_lock(&s->lock);
+    bool ok = !s->reserve_busy;
+    if (ok)
+        s->reserve_busy = true;
+    spin_unlock(&s->lock);
+    if (ok) {
+        f->reserve = true;
+        f->stack = -1;
+        f->stack_base = stack_base(s, IPC_RESERVE_SLOT);
+    }
+    return ok;
+}
+
+/* Enter service s from the current thread: push frame f (filled in by the
+ * caller except the bookkeeping done here) and go.  Never returns. */
+static __noreturn void enter(struct thread *t, struct service *s, struct call_frame *f,
+                             uint64_t sp, const uint64_t regs[8])
+{
+    struct proc *server = s->server;
+    acct_charge(t); /* what ran so far was the caller's domain */
+    f->svc = s;
+    f->caller = t->proc;
+    f->caller_tpidr = read_sysreg(tpidr_el0);
+    f->caller_fp_trap = t->fp_trap;
+    f->fp_used = false;
+    f->thread = t;
+    spin_lock(&server->lock);
+    list_add_tail(&server->visitors, &f->visit);
+    server->nvisitors++;
+    spin_unlock(&server->lock);
+    t->depth++;
+    t->proc = server;
+    sched_load_domain(server);
+    t->fp_trap = true;
+    sched_set_fp_trap(true);
+    /* The server's frame goes right below the caller's on this kernel stack. */
+    struct trap_frame *at = (struct trap_frame *)((uint64_t)f->caller_tf - TF_SIZE);
+    sched_user_return(); /* a reschedule due, or the server dying: handled here */
+    ipc_enter_frame(at, regs, s->entry, sp);
+}
+
+static long do_call(struct trap_frame *tf, struct proc *p);
+
+long sys_call(struct trap_frame *tf, struct proc *p)
+{
+    long r = do_call(tf, p);
+    current()->reclaim_tries = 0;
+    return r;
+}
+
+/* The memory ran out while looking for a stack: call the reclaimer on its
+ * reserve stack; its reply retries the original call (sys_reply). */
+static bool call_reclaimer(struct thread *t, struct trap_frame *tf)
+{
+    spin_lock(&cap_lock);
+    struct service *mm = reclaimer;
+    bool ok = mm && !mm->server->dying && t->depth < HM_IPC_MAX_DEPTH &&
+              t->reclaim_tries < IPC_RECLAIM_TRIES;
+    for (unsigned d = 0; ok && d < t->depth; d++)
+        ok = t->calls[d].svc != mm; /* the manager itself ran out: no recursion */
+    if (ok)
+        mm->holds++;
+    spin_unlock(&cap_lock);
+    if (!ok)
+        return false;
+    struct call_frame *f = &t->calls[t->depth];
+    f->kind = CALL_RECLAIM;
+    f->conn = NULL;
+    f->caller_tf = tf;
+    if (!take_reserve(mm, f)) {
+        svc_put(mm);
+        return false;
+    }
+    t->reclaim_tries++;
+    uint64_t regs[8] = { mm->cookie, 64 /* frames wanted */, 0, 0, 0, 0, 0,
+                         HM_NO_SLOT | ((uint64_t)HM_RECLAIM_BADGE << 32) };
+    enter(t, mm, f, f->stack_base + mm->stack_size, regs);
+}
+
+static long do_call(struct trap_frame *tf, struct proc *p)
+{
+    struct thread *t = current();
+    unsigned cslot = tf->x[0] > UINT32_MAX ? UINT32_MAX : (unsigned)tf->x[0];
+    uint64_t len = tf->x[5] & 0xffffffffu;
+    unsigned gslot = (unsigned)(tf->x[5] >> 32);
+    /* decode: depth, connection, service alive, length, the grant */
+    if (t->depth >= HM_IPC_MAX_DEPTH)
+        return -HM_ELOOP;
+    struct cap *c;
+    spin_lock(&cap_lock);
+    int err = cap_lookup(&p->cs, cslot, HM_CAP_CONN, HM_RIGHT_CALL, &c);
+    struct conn *cn = err == 0 ? (struct conn *)c->obj : NULL;
+    struct service *s = cn ? cn->svc : NULL;
+    if (err == 0 && (s->dead || s->server->dying))
+        err = -HM_EPIPE;
+    if (err == 0 && len > cn->buf_size)
+        err = -HM_EINVAL;
+    unsigned gdst = HM_NO_SLOT;
+    if (err == 0 && gslot != HM_NO_SLOT) {
+        /* The capability to grant: it must exist and be grantable, and the
+         * server needs a free slot in its grant range. */
+        err = cap_lookup(&p->cs, gslot, HM_CAP_NONE, HM_RIGHT_GRANT, &c);
+        for (unsigned i = HM_IPC_GRANT_SLOT_BASE; err == 0 && i < HM_CSPACE_SLOTS; i++) {
+            if (cspace_slot_free(&s->server->cs, i) == 0) {
+                gdst = i;
+                break;
+            }
+        }
+        if (err == 0 && gdst == HM_NO_SLOT)
+            err = -HM_ENOSPC;
+    }
+    if (err == 0)
+        s->holds++;
+    spin_unlock(&cap_lock);
+    if (err < 0)
+        return err;
+    /* a stack */
+    struct call_frame *f = &t->calls[t->depth];
+    f->kind = CALL_USER;
+    f->conn = cn;
+    f->caller_tf = tf;
+    uint64_t sp = take_stack(t, s, f);
+    if (!sp && !f->reserve && t->depth && f->stack_base) {
+        svc_put(s);
+        return -HM_ENOMEM; /* a reused stack that is full */
+    }
+    if (!sp) {
+        /* The pool is empty: grow it now; if memory has run out, have the
+         * memory manager reclaim some (its reply retries this call); as a
+         * last resort, take the service's own reserve stack. */
+        int g = pool_grow(s);
+        if (g == 0)
+            sp = take_stack(t, s, f);
+        if (!sp && g == -HM_ENOMEM) {
+            svc_put(s);
+            call_reclaimer(t, tf); /* returns only if there is no reclaimer */
+            spin_lock(&cap_lock);
+            s->holds++;
+            spin_unlock(&cap_lock);
+        }
+        if (!sp && take_reserve(s, f))
+            sp = f->stack_base + s->stack_size;
+        if (!sp) {
+            svc_put(s);
+            return -HM_ENOMEM;
+        }
+    }
+    /* invoke: grant, then go */
+    if (gdst != HM_NO_SLOT) {
+        spin_lock(&cap_lock);
+        int gerr = cap_lookup(&p->cs, gslot, HM_CAP_NONE, HM_RIGHT_GRANT, &c);
+        if (gerr == 0)
+            gerr = cap_copy(&p->cs, gslot, &s->server->cs, gdst, c->rights);
+        spin_unlock(&cap_lock);
+        if (gerr < 0) { /* changed under us by another thread of ours */
+            give_back_stack(s, f);
+            svc_put(s);
+            return gerr;
+        }
+    }
+    uint64_t regs[8] = { s->cookie, tf->x[1], tf->x[2], tf->x[3], tf->x[4], len, cn->server_va,
+                         gdst | ((uint64_t)cn->badge << 32) };
+    enter(t, s, f, sp, regs);
+}
+
+/* Leave the current call: pop the frame, back to the caller's domain. */
+static struct call_frame *pop_call(struct thread *t)
+{
+    struct call_frame *f = &t->calls[t->depth - 1];
+    struct service *s = f->svc;
+    struct proc *server = t->proc;
+    acct_charge(t); /* the server's share of the time */
+    give_back_stack(s, f);
+    spin_lock(&server->lock);
+    list_del(&f->visit);
+    server->nvisitors--;
+    bool last_visitor = server->nvisitors == 0 && server->dying;
+    spin_unlock(&server->lock);
+    t->depth--;
+    t->proc = f->caller;
+    sched_load_domain(f->caller);
+    write_sysreg(tpidr_el0, f->caller_tpidr);
+    if (f->fp_used)
+        fp_zero(); /* nothing of the server's FP state reaches the caller */
+    t->fp_trap = f->caller_fp_trap;
+    sched_set_fp_trap(t->fp_trap);
+    if (last_visitor)
+        proc_try_teardown(server);
+    svc_put(s);
+    return f;
+}
+
+void syscall_dispatch(struct trap_frame *tf, unsigned imm);
+
+long sys_reply(struct trap_frame *tf, struct proc *p)
+{
+    (void)p;
+    struct thread *t = current();
+    /* decode */
+    if (t->depth == 0)
+        return -HM_EINVAL;
+    struct call_frame *f = &t->calls[t->depth - 1];
+    uint64_t len = tf->x[5];
+    if (f->conn && len > f->conn->buf_size)
+        return -HM_EINVAL;
+    uint64_t status = tf->x[0], w[4] = { tf->x[1], tf->x[2], tf->x[3], tf->x[4] };
+    /* invoke */
+    pop_call(t);
+    struct trap_frame *out = f->caller_tf;
+    if (f->kind == CALL_RECLAIM) {
+        /* The memory manager has reclaimed what it could: run the original
+         * call again from the start (it changed nothing the first time). */
+        syscall_dispatch(out, HM_SVC_NATIVE);
+    } else {
+        out->x[0] = status;
+        out->x[1] = w[0];
+        out->x[2] = w[1];
+        out->x[3] = w[2];
+        out->x[4] = w[3];
+        out->x[5] = len;
+    }
+    sched_user_return();
+    ipc_return_to(out);
+}
+
+void ipc_unwind(int err)
+{
+    struct thread *t = current();
+    BUG_ON(t->depth == 0);
+    struct call_frame *f = pop_call(t);
+    struct trap_frame *out = f->caller_tf;
+    if (f->kind == CALL_RECLAIM) {
+        syscall_dispatch(out, HM_SVC_NATIVE); /* retry; it fails cleanly if it must */
+    } else {
+        out->x[0] = (uint64_t)(int64_t)err;
+        out->x[1] = out->x[2] = out->x[3] = out->x[4] = out->x[5] = 0;
+    }
+    sched_user_return(); /* may unwind further if the caller is dying too */
+    ipc_return_to(out);
+}
+
+bool ipc_fp_trap(void)
+{
+    struct thread *t = current();
+    if (!t->fp_trap || t->depth == 0)
+        return false;
+    fp_zero();
+    t->calls[t->depth - 1].fp_used = true;
+    t->fp_trap = false;
+    sched_set_fp_trap(false);
+    return true;
+}
+
+void ipc_thread_exit(struct thread *t)
+{
+    for (int b = 0; b < IPC_BOUND_PER_THREAD; b++) {
+        struct service *s = t->bound[b].svc;
+        if (!s)
+            continue;
+        spin_lock(&s->lock);
+        s->bound &= ~(1ul << t->bound[b].stack);
+        s->free |= 1ul << t->bound[b].stack;
+        s->nbound--;
+        spin_unlock(&s->lock);
+        t->bound[b].svc = NULL;
+        svc_put(s);
+    }
+}
+
+/* ---- the rest of the interface --------------------------------------------------- */
+
+long sys_account(struct trap_frame *tf, struct proc *p)
+{
+    (void)p;
+    struct thread *t = current();
+    struct proc *home = t->home;
+    acct_charge(t);
+    uint64_t freq = read_sysreg(cntfrq_el0);
+    switch (tf->x[0]) {
+    case HM_ACCT_CPU_NS:
+        return (long)((__uint128_t)home->acct_cpu * 1000000000u / freq);
+    case HM_ACCT_CPU_NS_SERVERS:
+        return (long)((__uint128_t)home->acct_cpu_servers * 1000000000u / freq);
+    case HM_ACCT_MEM_PAGES:
+        return (long)home->acct_mem_pages;
+    case HM_ACCT_MEM_PAGES_TOTAL:
+        return (long)home->acct_mem_pages_total;
+    default:
+        return -HM_EINVAL;
+    }
+}
+
+long sys_set_reclaimer(struct trap_frame *tf, struct proc *p)
+{
+    struct cap *c;
+    unsigned slot = tf->x[0] > UINT32_MAX ? UINT32_MAX : (unsigned)tf->x[0];
+    spin_lock(&cap_lock);
+    int err = cap_lookup(&p->cs, slot, HM_CAP_SERVICE, HM_RIGHT_CONTROL, &c);
+    struct service *old = NULL;
+    if (err == 0) {
+        struct service *s = (struct service *)c->obj;
+        s->holds++;
+        old = reclaimer;
+        reclaimer = s;
+    }
+    spin_unlock(&cap_lock);
+    if (old)
+        svc_put(old);
+    return err;
+}
+
+long sys_ipc_info(struct trap_frame *tf, struct proc *p)
+{
+    (void)p;
+    struct thread *t = current();
+    const struct call_frame *f = t->depth ? &t->calls[t->depth - 1] : NULL;
+    switch (tf->x[0]) {
+    case HM_IPCI_DEPTH:
+        return t->depth;
+    case HM_IPCI_ROOT_PID:
+        return t->home->pid;
+    case HM_IPCI_PID:
+        return t->proc->pid;
+    case HM_IPCI_STACK_BASE:
+        return f ? (long)f->stack_base : -HM_EINVAL;
+    case HM_IPCI_POOL_FREE:
+        return f ? (long)popcount(READ_ONCE(f->svc->free) & ~1ul) : -HM_EINVAL;
+    case HM_IPCI_POOL_MAPPED:
+        return f ? (long)popcount(READ_ONCE(f->svc->mapped)) : -HM_EINVAL;
+    default:
+        return -HM_EINVAL;
+    }
+}

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ipc.h - synchronous RPC-like IPC by thread migration (HongMeng, OSDI'24,
+ * the section on synchronous RPC-like IPC; see stage1-ipc/README.md).
+ *
+ * A call does not wake a server thread: the calling thread itself moves
+ * into the server.  The kernel keeps the caller's registers where the
+ * exception entry saved them (the trap frame on the thread's kernel stack),
+ * records the call in the thread's call stack (struct call_frame), switches
+ * the address space and enters the service on a stack of the server's; the
+ * server's reply pops the frame and returns into the caller's saved
+ * registers.  No scheduler, no second thread: the caller's time slice and
+ * priority simply continue.
+ */
+#ifndef IPC_H
+#define IPC_H
+
+#include <kernel.h>
+#include <cap.h>
+#include <list.h>
+#include <arch/spinlock.h>
+#include <uapi/hm/syscall.h>
+
+struct proc;
+struct thread;
+struct trap_frame;
+struct memobj;
+
+#define IPC_POOL_MAX 64     /* stacks per service (a bit each in the masks) */
+#define IPC_POOL_INITIAL 2  /* free stacks made at registration */
+#define IPC_POOL_LOW 1      /* fewer free: the pool worker adds one */
+#define IPC_POOL_HIGH 4     /* more free: the pool worker removes some */
+#define IPC_RESERVE_SLOT 0  /* stack 0 of every service is its reserve */
+#define IPC_BOUND_PER_THREAD 2
+#define IPC_RECLAIM_TRIES 3
+
+struct service {
+    struct kobj obj; /* HM_CAP_SERVICE; must be first */
+    spinlock_t lock; /* the pool masks */
+    struct proc *server; /* held (proc->holds) */
+    uint64_t entry, cookie;
+    uint64_t stack_size; /* bytes, page multiple */
+    uint64_t window;     /* stack i: [window + i*(size+page) + page, + size) */
+    uint64_t mapped, free, bound; /* bit i: stack i mapped / free in the pool / bound to a thread */
+    bool reserve_busy;
+    unsigned prebound_quota, nbound;
+    unsigned holds;      /* threads with a bound stack, calls in progress (under cap_lock) */
+    bool dead;           /* the server died: calls get -HM_EPIPE */
+    bool work_queued;
+    struct list work_node; /* on the pool worker's list */
+    unsigned id;
+};
+
+struct conn {
+    struct kobj obj; /* HM_CAP_CONN; must be first */
+    struct service *svc;      /* held (svc->holds) */
+    struct proc *client;      /* held (proc->holds) */
+    struct memobj *buf;       /* NULL when connected without a buffer */
+    uint64_t buf_size, client_va, server_va;
+    uint32_t badge;
+};
+
+enum call_kind { CALL_USER, CALL_RECLAIM };
+
+/** One call in progress on a thread (its call stack, in struct thread). */
+struct call_frame {
+    enum call_kind kind;
+    struct service *svc;           /* the service called (held) */
+    struct conn *conn;             /* NULL for a reclaim call */
+    struct proc *caller;           /* the domain to return to */
+    struct trap_frame *caller_tf;  /* the caller's registers */
+    uint64_t caller_tpidr;
+    int stack;                     /* stack index taken from the pool, or -1 */
+    bool reserve;                  /* the service's reserve stack */
+    bool fp_used;                  /* the server touched FP/SIMD: zero before returning */
+    bool caller_fp_trap;           /* the caller's level had FP trapped */
+    uint64_t stack_base;           /* lowest address of the stack this invocation runs on */
+    struct list visit;             /* in the server's proc->visitors */
+    struct thread *thread;
+};
+
+void ipc_init(void);
+/** Per-thread stack bindings to give back when a thread ends. */
+void ipc_thread_exit(struct thread *t);
+/** The server process died: its services refuse calls from now on. */
+void ipc_proc_dead(struct proc *p);
+/** The thread of a visit node (proc->visitors). */
+struct thread *ipc_visitor_thread(struct list *visit);
+/** Send the current thread back from a dying server to its caller, with
+ *  -HM_EPIPE (repeatedly, while the caller is dying too). Never returns. */
+void ipc_unwind(int err) __noreturn;
+/** An FP/SIMD instruction trapped in a server: give it zeroed registers. */
+bool ipc_fp_trap(void);
+/** Destroy a connection or notification whose last capability went
+ *  (called outside cap_lock: it unmaps buffers, stops timers). */
+void ipc_release(struct kobj *o);
+/** A service's last capability went (under cap_lock). */
+void ipc_release_locked(struct kobj *o);
+
+/* The system calls (core/syscall.c dispatches to these). */
+long sys_service_register(struct trap_frame *tf, struct proc *p);
+long sys_connect(struct trap_frame *tf, struct proc *p);
+long sys_call(struct trap_frame *tf, struct proc *p);
+long sys_reply(struct trap_frame *tf, struct proc *p);
+long sys_name_publish(struct trap_frame *tf, struct proc *p);
+long sys_name_lookup(struct trap_frame *tf, struct proc *p);
+long sys_account(struct trap_frame *tf, struct proc *p);
+long sys_set_reclaimer(struct trap_frame *tf, struct proc *p);
+long sys_ipc_info(struct trap_frame *tf, struct proc *p);
+long sys_notify_create(struct trap_frame *tf, struct proc *p);
+long sys_notify_signal(struct trap_frame *tf, struct proc *p);
+long sys_notify_wait(struct trap_frame *tf, struct proc *p);
+long sys_notify_timer(struct trap_frame *tf, struct proc *p);
+
+/* Notifications (core/notify.c) */
+#define NOTIFY_OBJ_SIZE 128
+struct notify;
+void notify_tick(void);
+void notify_release(struct notify *n);
+
+/* arch/aarch64/switch.S */
+void ipc_enter_frame(struct trap_frame *at, const uint64_t regs[8], uint64_t pc, uint64_t sp)
+    __noreturn;
+void ipc_return_to(struct trap_frame *tf) __noreturn;
+void fp_zero(void);
+
+#endif
