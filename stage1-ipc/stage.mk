@@ -59,24 +59,30 @@ ktest-y += $(S1)/tests/ktest/boot_test.c
 # user-test-progs only in test builds (TEST=1).
 user-lib += $(wildcard $(S1)/user/lib/*.c $(S1)/user/lib/*.S)
 user-inc += $(S1K)/include/uapi $(S1)/user/lib
-user-progs += init bench1
+user-progs += init bench1 benchsrv1
 init-src := $(S1)/user/init/init.c
 init-path := init
 bench1-src := $(S1)/bench/bench1.c
 bench1-path := bin/bench1
-user-test-progs += utest1 fault1 spy1
+benchsrv1-src := $(S1)/tests/user/progs/ipcsrv1.c
+benchsrv1-path := bin/ipcsrv1
+user-test-progs += utest1 fault1 spy1 ipcsrv1
 utest1-src := $(wildcard $(S1)/tests/user/*.c)
 utest1-path := bin/utest1
 fault1-src := $(S1)/tests/user/progs/fault1.c
 fault1-path := bin/fault1
 spy1-src := $(S1)/tests/user/progs/spy1.c
 spy1-path := bin/spy1
+ipcsrv1-src := $(S1)/tests/user/progs/ipcsrv1.c
+ipcsrv1-path := bin/ipcsrv1
 # Test builds also get bin/truncated: the first 1000 bytes of fault1, a
 # program the kernel must refuse by name (Makefile, initramfs rule).
 
 # early.c runs with the MMU off: aligned accesses only, no stack protector.
 $(O)/obj/$(S1K)/arch/aarch64/early.c.o: EXTRA_CFLAGS := -mstrict-align -fno-stack-protector
 $(O)/obj/$(S1)/tests/ktest/%.c.o: EXTRA_CFLAGS := -DKTEST_SUITE='"stage1"'
+# string.c must not have its loops turned back into calls to memset/memcpy.
+$(O)/obj/$(S1K)/lib/string.c.o: EXTRA_CFLAGS := -fno-tree-loop-distribute-patterns
 
 # Host unit tests (ASan + UBSan), run by `make host-tests`.
 host-tests += dt_test

@@ -99,7 +99,7 @@ def build_initramfs(suite, out):
     names = sorted(str(p.relative_to(root)) for p in root.rglob("*"))
     with open(cpio, "wb") as f:
         subprocess.run(["cpio", "--quiet", "-o", "-H", "newc", "--reproducible", "-R", "0:0"],
-                       input="\n".join(names) + "\n", text=False if False else True,
+                       input="\n".join(names) + "\n", text=True,
                        cwd=root, stdout=f, check=True)
     return cpio
 

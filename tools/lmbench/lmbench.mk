@@ -47,4 +47,4 @@ compare-linux: $(LMBENCH_BIN) | deps
 	         "(see $(LMBENCH_OUT)/hmk-bench.txt); its figures may be missing"
 	$(Q)grep '^\[BENCH\]' $(LMBENCH_OUT)/hmk-bench.txt || true
 	$(Q)$(PYTHON) tools/lmbench/compare.py --linux $(LMBENCH_OUT)/linux.json \
-	    --hmk $(LMBENCH_OUT)/hmk-bench.txt --md $(LMBENCH_RESULTS).md --png $(LMBENCH_RESULTS).png
+	    --hmk $(LMBENCH_OUT)/hmk-bench.txt --hmk-stage $(LMBENCH_HMK_STAGE) --md $(LMBENCH_RESULTS).md --png $(LMBENCH_RESULTS).png

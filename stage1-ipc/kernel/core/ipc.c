@@ -213,10 +213,10 @@ void ipc_release(struct kobj *o)
     }
 }
 
-void ipc_proc_dead(struct proc *p)
-{
-    (void)p; /* services check s->server->dying; nothing else to do */
-}
+/* A server's services refuse calls once it is dying (callers check
+ * s->server->dying); when it is gone, its names go too. */
+static void names_forget(struct proc *p);
+void ipc_proc_dead(struct proc *p) { names_forget(p); }
 
 struct thread *ipc_visitor_thread(struct list *visit)
 {
@@ -384,6 +384,24 @@ static struct cspace name_cs;
 static char names[NAMES][HM_NAME_MAX + 1];
 static bool names_ready;
 
+static void names_forget(struct proc *p)
+{
+    spin_lock(&cap_lock);
+    struct service *mm = reclaimer;
+    if (mm && mm->server == p)
+        reclaimer = NULL; /* its hold is dropped below */
+    else
+        mm = NULL;
+    for (unsigned i = 0; names_ready && i < NAMES; i++) {
+        struct kobj *o = name_slots[i].obj;
+        if (o && ((struct service *)o)->server == p)
+            cap_delete(&name_cs, i, &kobj_cap_ops);
+    }
+    cap_unlock();
+    if (mm)
+        svc_put(mm);
+}
+
 static int user_name(struct proc *p, uint64_t s, uint64_t len, char *buf)
 {
     if (len == 0 || len > HM_NAME_MAX)
@@ -460,7 +478,9 @@ static uint64_t take_stack(struct thread *t, struct service *s, struct call_fram
                                                               : (const struct trap_frame *)f->caller_tf;
         uint64_t sp = ALIGN_DOWN(out->sp, 16) - 256;
         f->stack_base = t->calls[d].stack_base;
-        return sp > f->stack_base + 1024 ? sp : 0;
+        /* At least 4 KiB left, or the call fails (-HM_ENOMEM) rather than
+         * run into the guard page below the stack. */
+        return sp > f->stack_base + 4096 ? sp : 0;
     }
     /* 2. A stack bound to this thread. */
     for (int b = 0; b < IPC_BOUND_PER_THREAD; b++) {

@@ -31,8 +31,8 @@
 /* Most processes in a ring (LMbench supports up to 20 too). */
 #define MAX_PROCS 20
 
-/* Token trips around the ring per batch. */
-#define N_TRIPS 2000
+/* Hops of the token per batch (trips around the ring = N_HOPS / P). */
+#define N_HOPS 4000
 
 struct ring {
     int procs;                  /* P */
@@ -252,7 +252,7 @@ static int ctx_variant(int kib, int procs)
     struct ring r;
     const struct lm_op ring_op = { BENCH, variant, run_ring, &r };
     const struct lm_op ovh_op = { BENCH, variant, run_overhead, &r };
-    long trips = lm_iters(N_TRIPS);
+    long trips = lm_iters(N_HOPS / procs);
     double per_trip, ovh_trip;
     int rc;
 

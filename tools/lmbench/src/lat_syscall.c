@@ -28,8 +28,8 @@
 /* Calls per batch (a null call is about 330 instructions on Linux). */
 #define N_NULL 100000
 #define N_RW 50000
-#define N_STAT 20000
-#define N_OPEN 20000
+#define N_STAT 10000
+#define N_OPEN 10000
 
 struct sys_ctx {
     int fd;           /* /dev/zero, /dev/null or the stat file */

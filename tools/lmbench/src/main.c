@@ -89,6 +89,7 @@ static const struct bench *find(const char *name)
 static int run_one(const struct bench *b)
 {
     int status = 0;
+    uint64_t t0 = lm_now_ns();
     pid_t pid = fork();
 
     if (pid == 0) {
@@ -102,6 +103,9 @@ static int run_one(const struct bench *b)
         lm_fail(b->name, NULL, "waitpid: %s", strerror(errno));
         return -1;
     }
+    /* How long the whole benchmark took, set-up included (for tuning the
+     * iteration counts: the suite should stay a few minutes of wall time). */
+    lm_info("elapsed", "%s %llu", b->name, (unsigned long long)(lm_now_ns() - t0));
     if (WIFSIGNALED(status)) {
         lm_fail(b->name, NULL, "killed by signal %d", WTERMSIG(status));
         return -1;

@@ -49,7 +49,7 @@
 /* lat_mmap: mapping size, read stride, operations per batch. */
 #define MMAP_SIZE (1024 * 1024)
 #define MMAP_STRIDE (64 * 1024)
-#define N_MMAP 1000
+#define N_MMAP 200
 
 /* ---------------------------------------------------------------------- */
 /* bw_mem                                                                 */
