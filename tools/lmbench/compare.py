@@ -172,13 +172,9 @@ def build_rows(linux_results, native_figures):
     return rows
 
 
-def unmatched_native(native_figures):
-    """Native figures that no row uses, sorted: [(name, value, unit)]."""
-    used = set()
-    for name, _ in NATIVE.values():
-        fig = native_figure(native_figures, name)
-        if fig:
-            used.add(fig[0])
+def unmatched_native(native_figures, rows):
+    """Native figures that no row shows, sorted: [(name, value, unit)]."""
+    used = {r["ours_name"] for r in rows if r["ours_name"]}
     return sorted((n, v, u) for n, (v, u) in native_figures.items() if n not in used)
 
 
@@ -362,7 +358,8 @@ def main(argv=None):
     meta = make_meta(linux, bench, args.hmk_stage)
     rows = build_rows(linux["results"], bench["figures"])
     Path(args.md).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.md).write_text(render_markdown(meta, rows, unmatched_native(bench["figures"])))
+    extra = unmatched_native(bench["figures"], rows)
+    Path(args.md).write_text(render_markdown(meta, rows, extra))
     print(f"compare: wrote {args.md}")
     if args.png:
         render_chart(meta, rows, args.png)

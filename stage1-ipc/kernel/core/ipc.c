@@ -218,9 +218,21 @@ void ipc_release(struct kobj *o)
 static void names_forget(struct proc *p);
 void ipc_proc_dead(struct proc *p) { names_forget(p); }
 
-struct thread *ipc_visitor_thread(struct list *visit)
+void ipc_interrupt_visitors(struct proc *p)
 {
-    return list_entry(visit, struct call_frame, visit)->thread;
+    struct list *pos;
+    spin_lock(&all_threads_lock);
+    list_for_each(pos, &all_threads)
+    {
+        struct thread *t = list_entry(pos, struct thread, all_node);
+        for (unsigned d = 0; d < READ_ONCE(t->depth) && d < HM_IPC_MAX_DEPTH; d++) {
+            if (t->calls[d].server == p && t != current()) {
+                thread_interrupt(t);
+                break;
+            }
+        }
+    }
+    spin_unlock(&all_threads_lock);
 }
 
 /* ---- registering, connecting, naming ---------------------------------------------- */
@@ -569,26 +581,83 @@ static __noreturn void enter(struct thread *t, struct service *s, struct call_fr
     f->caller_tpidr = read_sysreg(tpidr_el0);
     f->caller_fp_trap = t->fp_trap;
     f->fp_used = false;
-    f->thread = t;
-    spin_lock(&server->lock);
-    list_add_tail(&server->visitors, &f->visit);
-    server->nvisitors++;
-    spin_unlock(&server->lock);
+    f->server = server;
+    __atomic_fetch_add(&server->nvisitors, 1, __ATOMIC_RELAXED);
     t->depth++;
     t->proc = server;
     sched_load_domain(server);
     t->fp_trap = true;
     sched_set_fp_trap(true);
-    /* The server's frame goes right below the caller's on this kernel stack. */
-    struct trap_frame *at = (struct trap_frame *)((uint64_t)f->caller_tf - TF_SIZE);
-    sched_user_return(); /* a reschedule due, or the server dying: handled here */
-    ipc_enter_frame(at, regs, s->entry, sp);
+    /* A reschedule due, or the server dying meanwhile: the general way in
+     * (a frame right below the caller's, then the usual return to EL0). */
+    struct cpu *c = this_cpu();
+    if (unlikely(c->need_resched || READ_ONCE(server->dying))) {
+        struct trap_frame *at = (struct trap_frame *)((uint64_t)f->caller_tf - TF_SIZE);
+        sched_user_return();
+        ipc_enter_frame(at, regs, s->entry, sp);
+    }
+    /* Straight into the server: its exceptions will land right below the
+     * caller's frame on this kernel stack. */
+    ipc_eret_server(f->caller_tf, regs, s->entry, sp);
 }
 
 static long do_call(struct trap_frame *tf, struct proc *p);
 
+/*
+ * The fast path of a call (seL4's idea: a fast path is a list of checks that
+ * falls back to the general path): a connection in range, a stack already
+ * bound to this thread in that service, no capability to grant, a chain
+ * that has not visited the service yet, the server alive.  Everything else
+ * is do_call()'s.  Both end in enter(); tests run both (the first call of a
+ * thread takes the general path and binds the stack).
+ */
+static bool fast_call(struct trap_frame *tf, struct proc *p)
+{
+    struct thread *t = current();
+    uint64_t slot = tf->x[0], len = tf->x[5];
+    if (slot >= p->cs.nslots || (len >> 32) != HM_NO_SLOT || t->depth >= HM_IPC_MAX_DEPTH)
+        return false;
+    len &= 0xffffffffu;
+    spin_lock(&cap_lock);
+    const struct cap *c = &p->cs.slots[slot];
+    const struct conn *cn = (const struct conn *)c->obj;
+    bool ok = cn && cn->obj.type == HM_CAP_CONN && (c->rights & HM_RIGHT_CALL) && len <= cn->buf_size;
+    struct service *s = ok ? cn->svc : NULL;
+    uint64_t regs[8];
+    struct call_frame *f = &t->calls[t->depth];
+    if (ok) {
+        regs[6] = cn->server_va;
+        regs[7] = HM_NO_SLOT | ((uint64_t)cn->badge << 32);
+        f->buf_size = cn->buf_size;
+    }
+    spin_unlock(&cap_lock);
+    if (!ok || READ_ONCE(s->dead) || READ_ONCE(s->server->dying))
+        return false;
+    int b = t->bound[0].svc == s ? 0 : t->bound[1].svc == s ? 1 : -1;
+    if (b < 0)
+        return false;
+    for (unsigned d = 0; d < t->depth; d++)
+        if (t->calls[d].svc == s)
+            return false; /* a chain back into this service: reuse its stack (slow path) */
+    f->kind = CALL_USER;
+    f->conn = NULL;
+    f->held = false; /* the binding holds the service */
+    f->caller_tf = tf;
+    f->stack = -1;
+    f->reserve = false;
+    f->stack_base = stack_base(s, t->bound[b].stack);
+    regs[0] = s->cookie;
+    regs[1] = tf->x[1];
+    regs[2] = tf->x[2];
+    regs[3] = tf->x[3];
+    regs[4] = tf->x[4];
+    regs[5] = len;
+    enter(t, s, f, f->stack_base + s->stack_size, regs);
+}
+
 long sys_call(struct trap_frame *tf, struct proc *p)
 {
+    fast_call(tf, p); /* returns only if the general path is needed */
     long r = do_call(tf, p);
     current()->reclaim_tries = 0;
     return r;
@@ -612,6 +681,8 @@ static bool call_reclaimer(struct thread *t, struct trap_frame *tf)
     struct call_frame *f = &t->calls[t->depth];
     f->kind = CALL_RECLAIM;
     f->conn = NULL;
+    f->buf_size = 0;
+    f->held = true;
     f->caller_tf = tf;
     if (!take_reserve(mm, f)) {
         svc_put(mm);
@@ -664,6 +735,8 @@ static long do_call(struct trap_frame *tf, struct proc *p)
     struct call_frame *f = &t->calls[t->depth];
     f->kind = CALL_USER;
     f->conn = cn;
+    f->buf_size = cn->buf_size;
+    f->held = true;
     f->caller_tf = tf;
     uint64_t sp = take_stack(t, s, f);
     if (!sp && !f->reserve && t->depth && f->stack_base) {
@@ -717,11 +790,8 @@ static struct call_frame *pop_call(struct thread *t)
     struct proc *server = t->proc;
     acct_charge(t); /* the server's share of the time */
     give_back_stack(s, f);
-    spin_lock(&server->lock);
-    list_del(&f->visit);
-    server->nvisitors--;
-    bool last_visitor = server->nvisitors == 0 && server->dying;
-    spin_unlock(&server->lock);
+    bool last_visitor =
+        __atomic_sub_fetch(&server->nvisitors, 1, __ATOMIC_ACQ_REL) == 0 && READ_ONCE(server->dying);
     t->depth--;
     t->proc = f->caller;
     sched_load_domain(f->caller);
@@ -732,7 +802,8 @@ static struct call_frame *pop_call(struct thread *t)
     sched_set_fp_trap(t->fp_trap);
     if (last_visitor)
         proc_try_teardown(server);
-    svc_put(s);
+    if (f->held)
+        svc_put(s);
     return f;
 }
 
@@ -747,7 +818,7 @@ long sys_reply(struct trap_frame *tf, struct proc *p)
         return -HM_EINVAL;
     struct call_frame *f = &t->calls[t->depth - 1];
     uint64_t len = tf->x[5];
-    if (f->conn && len > f->conn->buf_size)
+    if (len > f->buf_size)
         return -HM_EINVAL;
     uint64_t status = tf->x[0], w[4] = { tf->x[1], tf->x[2], tf->x[3], tf->x[4] };
     /* invoke */
@@ -822,11 +893,24 @@ long sys_account(struct trap_frame *tf, struct proc *p)
     struct proc *home = t->home;
     acct_charge(t);
     uint64_t freq = read_sysreg(cntfrq_el0);
+    /* Ended threads are summed in the process; add the live ones. */
+    uint64_t cpu = READ_ONCE(home->acct_cpu), srv = READ_ONCE(home->acct_cpu_servers);
+    struct list *pos;
+    spin_lock(&home->lock);
+    list_for_each(pos, &home->threads)
+    {
+        const struct thread *o = list_entry(pos, struct thread, proc_node);
+        if (!o->exited) {
+            cpu += READ_ONCE(o->acct_cpu);
+            srv += READ_ONCE(o->acct_srv);
+        }
+    }
+    spin_unlock(&home->lock);
     switch (tf->x[0]) {
     case HM_ACCT_CPU_NS:
-        return (long)((__uint128_t)home->acct_cpu * 1000000000u / freq);
+        return (long)((__uint128_t)cpu * 1000000000u / freq);
     case HM_ACCT_CPU_NS_SERVERS:
-        return (long)((__uint128_t)home->acct_cpu_servers * 1000000000u / freq);
+        return (long)((__uint128_t)srv * 1000000000u / freq);
     case HM_ACCT_MEM_PAGES:
         return (long)home->acct_mem_pages;
     case HM_ACCT_MEM_PAGES_TOTAL:

@@ -596,7 +596,6 @@ static struct proc *proc_alloc(const char *name)
     p->cs_pa = frame_alloc(p->cs_order);
     p->regions_pa = frame_alloc(0);
     p->regions = p->regions_pa ? phys_to_virt(p->regions_pa) : NULL;
-    list_init(&p->visitors);
     spin_lock(&asid_lock);
     int asid = asid_alloc(&asids);
     spin_unlock(&asid_lock);
@@ -670,10 +669,8 @@ int proc_spawn(const char *name, const char *arg, size_t arglen, int cpu, struct
         BUG_ON(e1 < 0 || e2 < 0);
     }
     if (err < 0) {
-        if (t) {
-            frame_free(t->kstack, KSTACK_ORDER);
-            kobj_free(KC_THREAD, t);
-        }
+        if (t)
+            thread_discard(t);
         spin_lock(&p->lock);
         proc_free_memory(p);
         spin_unlock(&p->lock);
@@ -711,19 +708,14 @@ void proc_kill(struct proc *p, int status)
         if (t != current() && !t->exited)
             thread_interrupt(t);
     }
-    list_for_each(pos, &p->visitors)
-    {
-        struct thread *t = ipc_visitor_thread(pos);
-        if (t != current())
-            thread_interrupt(t);
-    }
     spin_unlock(&p->lock);
+    ipc_interrupt_visitors(p);
 }
 
 void proc_try_teardown(struct proc *p)
 {
     spin_lock(&p->lock);
-    if (p->torn_down || p->nthreads || p->nvisitors || !p->dying) {
+    if (p->torn_down || p->nthreads || READ_ONCE(p->nvisitors) || !p->dying) {
         spin_unlock(&p->lock);
         return;
     }

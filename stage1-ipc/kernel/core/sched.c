@@ -108,15 +108,15 @@ void sched_load_domain(struct proc *p) { load_space(this_cpu(), p); }
 void acct_charge(struct thread *t)
 {
     uint64_t now = read_sysreg(cntpct_el0);
-    struct proc *home = t->home;
-    if (home) {
-        uint64_t d = now - t->acct_since;
-        __atomic_fetch_add(&home->acct_cpu, d, __ATOMIC_RELAXED);
-        if (t->proc != home)
-            __atomic_fetch_add(&home->acct_cpu_servers, d, __ATOMIC_RELAXED);
-    }
+    uint64_t d = now - t->acct_since;
+    t->acct_cpu += d;
+    if (t->depth)
+        t->acct_srv += d;
     t->acct_since = now;
 }
+
+struct list all_threads = LIST_INIT(all_threads);
+spinlock_t all_threads_lock = SPINLOCK_INIT;
 
 static void switch_to(struct cpu *c, struct thread *prev, struct thread *next)
 {
@@ -388,7 +388,19 @@ static struct thread *thread_alloc(unsigned cpu, unsigned prio, const char *name
     waitq_init(&t->exitq);
     t->fp.fpcr = 0;
     strlcpy(t->name, name, sizeof(t->name));
+    spin_lock(&all_threads_lock);
+    list_add_tail(&all_threads, &t->all_node);
+    spin_unlock(&all_threads_lock);
     return t;
+}
+
+void thread_discard(struct thread *t)
+{
+    spin_lock(&all_threads_lock);
+    list_del(&t->all_node);
+    spin_unlock(&all_threads_lock);
+    frame_free(t->kstack, KSTACK_ORDER);
+    kobj_free(KC_THREAD, t);
 }
 
 static uint64_t kstack_top(const struct thread *t)
@@ -450,6 +462,9 @@ void thread_exit(void)
     struct thread *t = c->curr;
     BUG_ON(t->depth != 0); /* a thread in a call returns to its caller first */
     if (t->home) {
+        acct_charge(t); /* its CPU time stays with its process */
+        __atomic_fetch_add(&t->home->acct_cpu, t->acct_cpu, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&t->home->acct_cpu_servers, t->acct_srv, __ATOMIC_RELAXED);
         /* Off the process's page tables before it may tear them down. */
         load_space(c, NULL);
         ipc_thread_exit(t);
@@ -468,6 +483,9 @@ void thread_exit(void)
 /* After the switch away from a dead thread: its stack can go. */
 static void reap(struct thread *t)
 {
+    spin_lock(&all_threads_lock);
+    list_del(&t->all_node);
+    spin_unlock(&all_threads_lock);
     frame_free(t->kstack, KSTACK_ORDER);
     t->kstack = 0;
     proc_thread_reaped(t); /* may free t */

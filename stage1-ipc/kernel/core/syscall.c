@@ -249,8 +249,7 @@ static long sys_thread_create(struct trap_frame *tf, struct proc *p)
             p->nunreaped--;
             spin_unlock(&p->lock);
         }
-        frame_free(t->kstack, KSTACK_ORDER);
-        kobj_free(KC_THREAD, t);
+        thread_discard(t);
         return dying ? -HM_EINTR : err;
     }
     sched_start(t);

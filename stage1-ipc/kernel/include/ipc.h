@@ -75,8 +75,9 @@ struct call_frame {
     bool fp_used;                  /* the server touched FP/SIMD: zero before returning */
     bool caller_fp_trap;           /* the caller's level had FP trapped */
     uint64_t stack_base;           /* lowest address of the stack this invocation runs on */
-    struct list visit;             /* in the server's proc->visitors */
-    struct thread *thread;
+    struct proc *server;           /* the domain entered (counted in its nvisitors) */
+    uint64_t buf_size;             /* the connection's buffer: longest reply */
+    bool held;                     /* this call holds svc (svc->holds); else a binding does */
 };
 
 void ipc_init(void);
@@ -84,8 +85,8 @@ void ipc_init(void);
 void ipc_thread_exit(struct thread *t);
 /** The server process died: its services refuse calls from now on. */
 void ipc_proc_dead(struct proc *p);
-/** The thread of a visit node (proc->visitors). */
-struct thread *ipc_visitor_thread(struct list *visit);
+/** Interrupt every thread that is in a call inside p (p is dying). */
+void ipc_interrupt_visitors(struct proc *p);
 /** Send the current thread back from a dying server to its caller, with
  *  -HM_EPIPE (repeatedly, while the caller is dying too). Never returns. */
 void ipc_unwind(int err) __noreturn;
@@ -122,6 +123,8 @@ void notify_release(struct notify *n);
 void ipc_enter_frame(struct trap_frame *at, const uint64_t regs[8], uint64_t pc, uint64_t sp)
     __noreturn;
 void ipc_return_to(struct trap_frame *tf) __noreturn;
+void ipc_eret_server(struct trap_frame *kstack_top, const uint64_t regs[8], uint64_t pc,
+                     uint64_t sp) __noreturn;
 void fp_zero(void);
 
 #endif

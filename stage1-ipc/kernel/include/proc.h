@@ -52,8 +52,7 @@ struct proc {
     struct list threads;
     unsigned nthreads;  /* own threads not yet exited */
     unsigned nunreaped; /* own threads whose stacks are not yet freed */
-    unsigned nvisitors; /* call frames of other processes' threads in this domain */
-    struct list visitors; /* those frames (struct call_frame.visit) */
+    unsigned nvisitors; /* calls of other threads in this domain (atomic) */
     bool dying;         /* killed or exiting: threads leave at kernel exit */
     bool torn_down;     /* address space and capabilities released */
     bool dead;          /* torn down; exit_status valid */
@@ -61,7 +60,7 @@ struct proc {
     unsigned nservices; /* services registered (each gets a stack window) */
     uint64_t conn_window_next; /* next server-side connection buffer address */
     /* Accounting (counter ticks / pages), charged to this process as root caller */
-    uint64_t acct_cpu, acct_cpu_servers;
+    uint64_t acct_cpu, acct_cpu_servers; /* of its threads that have ended */
     uint64_t acct_mem_pages, acct_mem_pages_total;
     unsigned holds;     /* kernel references besides capabilities */
     struct waitq exitq; /* hm_wait() callers */

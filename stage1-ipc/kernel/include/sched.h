@@ -83,6 +83,8 @@ struct thread {
         int stack;
     } bound[IPC_BOUND_PER_THREAD]; /* pre-bound stacks */
     uint64_t acct_since; /* counter value when its CPU time was last charged */
+    uint64_t acct_cpu, acct_srv; /* counter ticks run; of which in servers (own CPU only) */
+    struct list all_node; /* in the list of all threads (rare scans: kill) */
     char name[16];
 };
 
@@ -150,13 +152,18 @@ int thread_sleep(uint64_t ns);
 void thread_exit(void) __noreturn;
 /** Drop a system call's hold on a thread object (taken under cap_lock). */
 void thread_put(struct thread *t);
-/** Charge the CPU time since the last charge to t's process (and, during
- *  a call, to its time in servers). */
+/** Charge the CPU time since the last charge to t (and, during a call, to
+ *  its time in servers); per thread, no atomics: the fast paths call it. */
 void acct_charge(struct thread *t);
 /** Load the address space of `p` (NULL: none) and the FP trap setting of
  *  the current thread on this CPU. */
 void sched_load_domain(struct proc *p);
 void sched_set_fp_trap(bool trap);
+/** Every thread, for rare whole-system scans (killing a server's visitors). */
+extern struct list all_threads;
+extern spinlock_t all_threads_lock;
+/** Free a thread that was created but never started. */
+void thread_discard(struct thread *t);
 /** Change a thread's priority (requeued if it is waiting to run). */
 void sched_set_priority(struct thread *t, unsigned prio);
 

@@ -123,8 +123,7 @@ void lm_report_bw(const char *bench, const char *variant, double bytes, double n
     /* bytes per ns * 1e9 = bytes per (virtual) second. */
     double mbs = ns > 0 ? bytes / LM_MB / (ns / 1e9) : 0.0;
 
-    lm_line("[LMBENCH] %s%s%s %.1f MB/s", bench, variant ? " " : "", variant ? variant : "",
-            mbs);
+    lm_line("[LMBENCH] %s%s%s %.1f MB/s", bench, variant ? " " : "", variant ? variant : "", mbs);
 }
 
 /*

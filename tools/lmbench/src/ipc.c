@@ -32,7 +32,10 @@
 #define BW_CHUNK (64 * 1024)
 #define N_BW_CHUNKS 160
 
-enum chan_kind { CHAN_PIPE, CHAN_UNIX };
+enum chan_kind {
+    CHAN_PIPE,
+    CHAN_UNIX
+};
 
 /* The parent's ends of a channel to a child, and the child. */
 struct chan {
@@ -43,7 +46,10 @@ struct chan {
 
 /* A child's job once the channel exists: read from @rfd, write to @wfd;
  * returns the child's exit status. */
-enum child_job { JOB_ECHO, JOB_STREAM };
+enum child_job {
+    JOB_ECHO,
+    JOB_STREAM
+};
 
 struct ipc_ctx {
     const char *bench;
@@ -145,8 +151,8 @@ static int chan_open(struct ipc_ctx *c, enum child_job job, long n)
         if (c->ch.wfd != c->ch.rfd) {
             close(c->ch.wfd);
         }
-        status = job == JOB_ECHO ? echo_loop(child_r, child_w)
-                                 : stream_loop(child_r, child_w, c->buf, n);
+        status = job == JOB_ECHO ? echo_loop(child_r, child_w) :
+                                   stream_loop(child_r, child_w, c->buf, n);
         close(child_w);
         _exit(status);
     }

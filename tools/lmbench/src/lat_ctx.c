@@ -35,11 +35,11 @@
 #define N_HOPS 4000
 
 struct ring {
-    int procs;                  /* P */
-    size_t words;               /* array size in 32-bit words */
-    uint32_t *array;            /* process 0's array */
-    int pipes[MAX_PROCS][2];    /* pipes[i]: process i writes, i + 1 reads */
-    pid_t pids[MAX_PROCS];      /* pids[0] unused */
+    int procs;               /* P */
+    size_t words;            /* array size in 32-bit words */
+    uint32_t *array;         /* process 0's array */
+    int pipes[MAX_PROCS][2]; /* pipes[i]: process i writes, i + 1 reads */
+    pid_t pids[MAX_PROCS];   /* pids[0] unused */
     const char *variant;
 };
 

@@ -32,7 +32,11 @@
 #define N_SHELL 50
 #define N_CLONE 2000
 
-enum proc_kind { PROC_FORK, PROC_EXEC, PROC_SHELL };
+enum proc_kind {
+    PROC_FORK,
+    PROC_EXEC,
+    PROC_SHELL
+};
 
 struct proc_ctx {
     enum proc_kind kind;
@@ -83,8 +87,9 @@ static int run_proc(void *p, long n, uint64_t *ns)
     }
     *ns += lm_now_ns() - t0;
     if (bad != 0) {
-        lm_fail("lat_proc", c->variant, "%ld of %ld children did not exit with %d (wait status 0x%x)",
-                bad, n, c->want, last);
+        lm_fail("lat_proc", c->variant,
+                "%ld of %ld children did not exit with %d (wait status 0x%x)", bad, n, c->want,
+                last);
         return -1;
     }
     return 0;

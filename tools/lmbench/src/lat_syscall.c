@@ -156,35 +156,55 @@ static int run_open(void *p, long n, uint64_t *ns)
     return 0;
 }
 
+/* The stat file, as an open_path of the table below. */
+#define THE_FILE ""
+
+/* The variants in the order they run: the descriptor each needs (a device,
+ * THE_FILE, or NULL for none), and the operations per batch. */
+static const struct sys_variant {
+    const char *name;
+    int (*run)(void *ctx, long n, uint64_t *ns);
+    const char *open_path;
+    int open_flags;
+    long n;
+} variants[] = {
+    { "null", run_null, NULL, 0, N_NULL },
+    { "read", run_read, "/dev/zero", O_RDONLY, N_RW },
+    { "write", run_write, "/dev/null", O_WRONLY, N_RW },
+    { "stat", run_stat, NULL, 0, N_STAT },
+    { "fstat", run_fstat, THE_FILE, O_RDONLY, N_RW },
+    { "open", run_open, NULL, 0, N_OPEN },
+};
+
 /*
- * Measure one variant and print its line.
- * Assumes: ctx is ready for run.  Returns 0 or -1 (already reported).
+ * Measure variant @v and print its line.
+ * Assumes: ctx->path names the stat file.  Opens (and closes) the variant's
+ * descriptor around the measurement.  Returns 0 or -1 (already reported).
  */
-static int one(const char *variant, int (*run)(void *, long, uint64_t *), struct sys_ctx *ctx,
-               long n)
+static int one(const struct sys_variant *v, struct sys_ctx *ctx)
 {
-    const struct lm_op op = { BENCH, variant, run, ctx };
+    const struct lm_op op = { BENCH, v->name, v->run, ctx };
+    const char *path = v->open_path;
     double per_op;
+    int rc;
 
-    if (lm_measure(&op, lm_iters(n), &per_op) != 0) {
-        return -1;
+    ctx->fd = -1;
+    if (path) {
+        path = path[0] ? path : ctx->path;
+        ctx->fd = open(path, v->open_flags);
+        if (ctx->fd < 0) {
+            lm_fail(BENCH, v->name, "cannot open %s: %s", path, strerror(errno));
+            return -1;
+        }
     }
-    lm_report_lat(BENCH, variant, per_op);
-    return 0;
-}
-
-/*
- * Open @path with @flags for a variant, reporting a failure under @variant.
- * Returns the descriptor or -1.
- */
-static int open_for(const char *variant, const char *path, int flags)
-{
-    int fd = open(path, flags);
-
-    if (fd < 0) {
-        lm_fail(BENCH, variant, "cannot open %s: %s", path, strerror(errno));
+    rc = lm_measure(&op, lm_iters(v->n), &per_op);
+    if (ctx->fd >= 0) {
+        close(ctx->fd);
     }
-    return fd;
+    if (rc == 0) {
+        lm_report_lat(BENCH, v->name, per_op);
+    }
+    return rc;
 }
 
 int lat_syscall_main(void)
@@ -193,25 +213,13 @@ int lat_syscall_main(void)
     struct sys_ctx ctx = { -1, getppid(), path };
     int rc = 0;
 
-    rc |= one("null", run_null, &ctx, N_NULL);
-
-    ctx.fd = open_for("read", "/dev/zero", O_RDONLY);
-    rc |= ctx.fd < 0 ? -1 : one("read", run_read, &ctx, N_RW);
-    close(ctx.fd);
-
-    ctx.fd = open_for("write", "/dev/null", O_WRONLY);
-    rc |= ctx.fd < 0 ? -1 : one("write", run_write, &ctx, N_RW);
-    close(ctx.fd);
-
     if (lm_make_file("lat_syscall.file", STAT_FILE_SIZE, path, sizeof(path)) != 0) {
-        lm_fail(BENCH, "stat", "cannot create a file in %s: %s", lm_opts.dir, strerror(errno));
+        lm_fail(BENCH, NULL, "cannot create a file in %s: %s", lm_opts.dir, strerror(errno));
         return -1;
     }
-    rc |= one("stat", run_stat, &ctx, N_STAT);
-    ctx.fd = open_for("fstat", path, O_RDONLY);
-    rc |= ctx.fd < 0 ? -1 : one("fstat", run_fstat, &ctx, N_RW);
-    close(ctx.fd);
-    rc |= one("open", run_open, &ctx, N_OPEN);
+    for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+        rc |= one(&variants[i], &ctx);
+    }
     unlink(path);
     return rc;
 }

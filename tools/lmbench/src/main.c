@@ -41,20 +41,20 @@ struct bench {
 
 /* The suite, in the order `all` runs it. */
 static const struct bench benches[] = {
-    { "lat_syscall", lat_syscall_main },
-    { "lat_sig", lat_sig_main },
-    { "lat_pipe", lat_pipe_main },
-    { "lat_unix", lat_unix_main },
-    { "lat_ctx", lat_ctx_main },
-    { "lat_proc", lat_proc_main },
-    { "lat_clone", lat_clone_main },
-    { "lat_pagefault", lat_pagefault_main },
-    { "lat_mmap", lat_mmap_main },
-    { "bw_pipe", bw_pipe_main },
-    { "bw_unix", bw_unix_main },
-    { "bw_mem", bw_mem_main },
-    { "bw_file_rd", bw_file_rd_main },
-    { "bw_mmap_rd", bw_mmap_rd_main },
+    { "lat_syscall", lat_syscall_main },     /* null read write stat fstat open */
+    { "lat_sig", lat_sig_main },             /* install catch */
+    { "lat_pipe", lat_pipe_main },           /* one-byte round trip */
+    { "lat_unix", lat_unix_main },           /* same over AF_UNIX */
+    { "lat_ctx", lat_ctx_main },             /* 0k/2 16k/8 */
+    { "lat_proc", lat_proc_main },           /* fork exec shell */
+    { "lat_clone", lat_clone_main },         /* pthread_create + join */
+    { "lat_pagefault", lat_pagefault_main }, /* one file page fault */
+    { "lat_mmap", lat_mmap_main },           /* mmap + touch + munmap */
+    { "bw_pipe", bw_pipe_main },             /* 64 KiB chunks */
+    { "bw_unix", bw_unix_main },             /* same over AF_UNIX */
+    { "bw_mem", bw_mem_main },               /* rd wr cp bcopy */
+    { "bw_file_rd", bw_file_rd_main },       /* read() + sum */
+    { "bw_mmap_rd", bw_mmap_rd_main },       /* mmap + sum + munmap */
 };
 
 #define N_BENCHES (sizeof(benches) / sizeof(benches[0]))

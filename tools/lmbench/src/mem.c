@@ -24,6 +24,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -55,7 +56,12 @@
 /* bw_mem                                                                 */
 /* ---------------------------------------------------------------------- */
 
-enum mem_kind { MEM_RD, MEM_WR, MEM_CP, MEM_BCOPY };
+enum mem_kind {
+    MEM_RD,
+    MEM_WR,
+    MEM_CP,
+    MEM_BCOPY
+};
 
 struct mem_ctx {
     enum mem_kind kind;
@@ -348,56 +354,80 @@ static int run_mmap(void *p, long n, uint64_t *ns)
     return 0;
 }
 
-/*
- * Make the file, measure @run for @n, print a latency (divided by @per) or
- * a bandwidth (@bytes per operation), close the file.
- */
-static int file_bench(const char *bench, const char *file, size_t size,
-                      int (*run)(void *, long, uint64_t *), long n, double per, double bytes)
+/* Faults per lat_pagefault pass. */
+#define FAULTS (FAULT_SIZE / FAULT_STRIDE)
+
+/* The file benchmarks: file size, operations per batch, and the result: a
+ * latency per operation divided by @per, or, if @bytes > 0, a bandwidth of
+ * @bytes per operation.  The file is "<dir>/<bench>.file". */
+struct file_bench {
+    const char *bench;
+    size_t size;
+    int (*run)(void *ctx, long n, uint64_t *ns);
+    long n;
+    double per;
+    double bytes;
+};
+
+enum {
+    FB_FILE_RD,
+    FB_MMAP_RD,
+    FB_PAGEFAULT,
+    FB_MMAP
+};
+
+static const struct file_bench file_benches[] = {
+    [FB_FILE_RD] = { "bw_file_rd", FILE_SIZE, run_file_rd, N_FILE_PASSES, 1, FILE_SIZE },
+    [FB_MMAP_RD] = { "bw_mmap_rd", FILE_SIZE, run_mmap_rd, N_FILE_PASSES, 1, FILE_SIZE },
+    [FB_PAGEFAULT] = { "lat_pagefault", FAULT_SIZE, run_pagefault, N_FAULT_PASSES, FAULTS, 0 },
+    [FB_MMAP] = { "lat_mmap", MMAP_SIZE, run_mmap, N_MMAP, 1, 0 },
+};
+
+/* Make the file, measure, print the figure, close the file. */
+static int file_bench(const struct file_bench *d)
 {
-    struct file_ctx c = { bench, -1, 0, NULL, 0 };
-    const struct lm_op op = { bench, NULL, run, &c };
+    struct file_ctx c = { d->bench, -1, 0, NULL, 0 };
+    char name[64];
+    const struct lm_op op = { d->bench, NULL, d->run, &c };
     double per_op;
     int rc;
 
     c.buf = malloc(FILE_CHUNK);
     if (!c.buf) {
-        lm_fail(bench, NULL, "out of memory");
+        lm_fail(d->bench, NULL, "out of memory");
         return -1;
     }
-    rc = file_open(&c, file, size);
+    snprintf(name, sizeof(name), "%s.file", d->bench);
+    rc = file_open(&c, name, d->size);
     if (rc == 0) {
-        rc = lm_measure(&op, lm_iters(n), &per_op);
+        rc = lm_measure(&op, lm_iters(d->n), &per_op);
         close(c.fd);
     }
     free(c.buf);
-    if (rc == 0 && bytes > 0) {
-        lm_report_bw(bench, NULL, bytes, per_op);
+    if (rc == 0 && d->bytes > 0) {
+        lm_report_bw(d->bench, NULL, d->bytes, per_op);
     } else if (rc == 0) {
-        lm_report_lat(bench, NULL, per_op / per);
+        lm_report_lat(d->bench, NULL, per_op / d->per);
     }
     return rc;
 }
 
 int bw_file_rd_main(void)
 {
-    return file_bench("bw_file_rd", "bw_file_rd.file", FILE_SIZE, run_file_rd, N_FILE_PASSES, 1,
-                      FILE_SIZE);
+    return file_bench(&file_benches[FB_FILE_RD]);
 }
 
 int bw_mmap_rd_main(void)
 {
-    return file_bench("bw_mmap_rd", "bw_mmap_rd.file", FILE_SIZE, run_mmap_rd, N_FILE_PASSES, 1,
-                      FILE_SIZE);
+    return file_bench(&file_benches[FB_MMAP_RD]);
 }
 
 int lat_pagefault_main(void)
 {
-    return file_bench("lat_pagefault", "lat_pagefault.file", FAULT_SIZE, run_pagefault,
-                      N_FAULT_PASSES, FAULT_SIZE / FAULT_STRIDE, 0);
+    return file_bench(&file_benches[FB_PAGEFAULT]);
 }
 
 int lat_mmap_main(void)
 {
-    return file_bench("lat_mmap", "lat_mmap.file", MMAP_SIZE, run_mmap, N_MMAP, 1, 0);
+    return file_bench(&file_benches[FB_MMAP]);
 }

@@ -113,6 +113,47 @@ ipc_enter_frame:
     stp     x2, xzr, [sp, #TF_ELR]          // elr = pc, spsr = EL0t
     b       trap_return
 
+/*
+ * ipc_eret_server(kstack_top, regs[8], pc, sp): enter a server directly,
+ * without building a frame: SP_EL1 = kstack_top (the caller's frame, so
+ * the server's exceptions land below it), x0..x7 = regs, every other
+ * general register zero, SP_EL0 = sp, return to EL0t at pc.  Never returns.
+ */
+    .globl ipc_eret_server
+ipc_eret_server:
+    mov     sp, x0
+    msr     sp_el0, x3
+    msr     elr_el1, x2
+    msr     spsr_el1, xzr
+    ldp     x2, x3, [x1, #16]
+    ldp     x4, x5, [x1, #32]
+    ldp     x6, x7, [x1, #48]
+    ldp     x0, x1, [x1, #0]
+    mov     x8, xzr
+    mov     x9, xzr
+    mov     x10, xzr
+    mov     x11, xzr
+    mov     x12, xzr
+    mov     x13, xzr
+    mov     x14, xzr
+    mov     x15, xzr
+    mov     x16, xzr
+    mov     x17, xzr
+    mov     x18, xzr
+    mov     x19, xzr
+    mov     x20, xzr
+    mov     x21, xzr
+    mov     x22, xzr
+    mov     x23, xzr
+    mov     x24, xzr
+    mov     x25, xzr
+    mov     x26, xzr
+    mov     x27, xzr
+    mov     x28, xzr
+    mov     x29, xzr
+    mov     x30, xzr
+    eret
+
 /* ipc_return_to(tf): return to EL0 with the registers in tf. */
     .globl ipc_return_to
 ipc_return_to:

@@ -11,9 +11,12 @@
  *                            them back when the kernel calls it to reclaim
  *   "raw <name>"             a service whose entry is assembly that reports
  *                            which registers it received non-zero
+ *   "chain <name> [next]"    a service that calls `next` (if given) and
+ *                            returns; the chain benchmark
  * It publishes the service under its name, then waits for ever (a server's
  * own thread only waits; the calls run on the callers' threads).
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "hm.h"
@@ -33,6 +36,8 @@ static long reclaims, cache_pages;
 static long echo(struct hm_msg *m)
 {
     switch (m->w[0]) {
+    case IPCSRV_OP_NULL:
+        return 0;
     case IPCSRV_OP_ECHO: /* reply: w1+1, w2*2, w3^w2, the badge */
         m->w[0] = m->w[1] + 1;
         m->w[1] = m->w[2] * 2;
@@ -154,6 +159,19 @@ static long route(struct hm_msg *m)
     return r;
 }
 
+/* ---- "chain": forward to the next service, nothing else ------------------ */
+
+static bool chain_has_next;
+
+static long chain(struct hm_msg *m)
+{
+    if (!chain_has_next)
+        return 0;
+    struct hm_msg in = { .w = { 0 } };
+    m->len = 0;
+    return hm_call(SLOT_CONN_BASE + 1, &in, HM_NO_SLOT);
+}
+
 /* ---- "mm": the memory manager ------------------------------------------------ */
 
 #define CACHE_VA 0x40000000ul
@@ -244,6 +262,18 @@ int main(const char *arg, unsigned long len)
             r = hm_service_register(mm, 8192, 0, SLOT_SVC);
         if (r == 0)
             r = hm_set_reclaimer(SLOT_SVC);
+    } else if (!strcmp(role, "chain")) {
+        char next[HM_NAME_MAX];
+        word(arg, next, sizeof(next));
+        r = 0;
+        if (next[0]) {
+            r = hm_name_lookup(next, SLOT_CONN_BASE);
+            if (r == 0)
+                r = hm_connect(SLOT_CONN_BASE, NULL, 0, SLOT_CONN_BASE + 1);
+            chain_has_next = r == 0;
+        }
+        if (r == 0)
+            r = hm_service_register(chain, 16384, 2, SLOT_SVC);
     } else if (!strcmp(role, "raw")) {
         r = hm_syscall5(HM_SYS_SERVICE_REGISTER, (unsigned long)raw_entry, 0, 8192, 0, SLOT_SVC);
     } else {

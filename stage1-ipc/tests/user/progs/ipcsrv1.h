@@ -8,6 +8,7 @@
 #define IPCSRV_OK 7 /* the status of a successful operation (not 0, to be seen) */
 #define IPCSRV_TIMEOUT 8
 
+#define IPCSRV_OP_NULL 0    /* nothing: status 0 (the round-trip benchmark) */
 #define IPCSRV_OP_ECHO 1    /* w1..w3 -> (w1+1, w2*2, w3^w2, badge) */
 #define IPCSRV_OP_SUMBUF 2  /* sum of the message bytes; replies 100 bytes of 0xab */
 #define IPCSRV_OP_MAP 3     /* map w1 pages in the server (charged to the root caller) */
