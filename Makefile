@@ -269,6 +269,9 @@ bench: $(KIMAGE)
 # ---- the LMbench-style suite and the Linux baseline (tools/lmbench/) ------
 -include tools/lmbench/lmbench.mk
 
+# ---- labs: the skeleton generator (labs/labs.mk) ---------------------------
+-include labs/labs.mk
+
 # ---- configuration, docs, style --------------------------------------------
 # lint: comparePointers is suppressed because a kernel measures itself with
 # linker symbols (_head, __bss_end, ...), which cppcheck sees as unrelated objects.
@@ -311,6 +314,8 @@ help:
 	@echo "make test       everything that must stay green; ends with 'N passed, N failed'"
 	@echo "make grade STAGE=N   one stage's grading tests with points"
 	@echo "make bench [STAGE=N] benchmarks under -icount (counts are instructions, not time)"
+	@echo "make lab STAGE=N     write the lab N student tree (build/labN); make lab-check, lab-list"
+	@echo "make compare-linux   LMbench-style suite on Linux and on this kernel (docs/results/)"
 	@echo "make deps       install what is missing (runs by itself when needed)"
 	@echo "make menuconfig edit build/<board>/stage<N>/.config"
 	@echo "make docs       API docs (doxygen) into build/docs/html"

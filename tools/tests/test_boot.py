@@ -175,10 +175,14 @@ def test_initramfs_from_the_boot_loader(harness):
     """An initramfs passed by the boot loader (QEMU -initrd, /chosen
     linux,initrd-*) is used instead of the built-in one, and its memory is
     kept out of the frame allocator."""
-    test_dir = harness.build(1, "virt")            # its initramfs has 6 files
+    test_dir = harness.build(1, "virt")
     plain = kernel_image(harness.build(1, "virt", test=False), "virt")
     cmd = qemu_command("virt", plain, mem="512M", append="poweroff semihosting")
     cmd += ["-initrd", str(test_dir / "initramfs.cpio")]
     r = run(cmd, 60)
     assert r.exit_code == 0, "\n".join(r.last_lines())
-    assert "initramfs: 6 files, 5 programs, from the boot loader" in r.text, r.text
+    m = re.search(r"initramfs: (\d+) files, (\d+) programs, from the boot loader", r.text)
+    assert m, r.text
+    staged = [f for f in (test_dir / "initramfs").rglob("*") if f.is_file()]
+    assert int(m.group(1)) == len(staged)              # every file of the test initramfs
+    assert int(m.group(2)) == len(staged) - 1          # all but bin/truncated are programs

@@ -143,7 +143,10 @@ static void queue_pool_work(struct service *s)
         waitq_wake_all(&work_wq, 0);
 }
 
-static unsigned popcount(uint64_t v) { return (unsigned)__builtin_popcountl(v); }
+static unsigned popcount(uint64_t v)
+{
+    return (unsigned)__builtin_popcountl(v);
+}
 
 static void pool_worker(void *arg)
 {
@@ -194,7 +197,10 @@ static void svc_maybe_free(struct service *s)
     }
 }
 
-void ipc_release_locked(struct kobj *o) { svc_maybe_free((struct service *)o); }
+void ipc_release_locked(struct kobj *o)
+{
+    svc_maybe_free((struct service *)o);
+}
 
 void ipc_release(struct kobj *o)
 {
@@ -216,7 +222,10 @@ void ipc_release(struct kobj *o)
 /* A server's services refuse calls once it is dying (callers check
  * s->server->dying); when it is gone, its names go too. */
 static void names_forget(struct proc *p);
-void ipc_proc_dead(struct proc *p) { names_forget(p); }
+void ipc_proc_dead(struct proc *p)
+{
+    names_forget(p);
+}
 
 void ipc_interrupt_visitors(struct proc *p)
 {
@@ -483,17 +492,20 @@ static uint64_t take_stack(struct thread *t, struct service *s, struct call_fram
     f->reserve = false;
     /* 1. The chain is already in this service (A -> B -> A): continue on
      *    that invocation's stack, below where it made its call. */
+    /* LAB 1 TODO BEGIN: if an outer call of this chain is in service s, reuse its stack below its frame */
     for (int d = (int)t->depth - 1; d >= 0; d--) {
         if (t->calls[d].svc != s)
             continue;
-        const struct trap_frame *out = d + 1 < (int)t->depth ? t->calls[d + 1].caller_tf
-                                                              : (const struct trap_frame *)f->caller_tf;
+        const struct trap_frame *out = d + 1 < (int)t->depth ?
+                                               t->calls[d + 1].caller_tf :
+                                               (const struct trap_frame *)f->caller_tf;
         uint64_t sp = ALIGN_DOWN(out->sp, 16) - 256;
         f->stack_base = t->calls[d].stack_base;
         /* At least 4 KiB left, or the call fails (-HM_ENOMEM) rather than
          * run into the guard page below the stack. */
         return sp > f->stack_base + 4096 ? sp : 0;
     }
+    /* LAB 1 TODO END */
     /* 2. A stack bound to this thread. */
     for (int b = 0; b < IPC_BOUND_PER_THREAD; b++) {
         if (t->bound[b].svc == s) {
@@ -571,8 +583,8 @@ static bool take_reserve(struct service *s, struct call_frame *f)
 
 /* Enter service s from the current thread: push frame f (filled in by the
  * caller except the bookkeeping done here) and go.  Never returns. */
-static __noreturn void enter(struct thread *t, struct service *s, struct call_frame *f,
-                             uint64_t sp, const uint64_t regs[8])
+static __noreturn void enter(struct thread *t, struct service *s, struct call_frame *f, uint64_t sp,
+                             const uint64_t regs[8])
 {
     struct proc *server = s->server;
     acct_charge(t); /* what ran so far was the caller's domain */
@@ -621,7 +633,8 @@ static bool fast_call(struct trap_frame *tf, struct proc *p)
     spin_lock(&cap_lock);
     const struct cap *c = &p->cs.slots[slot];
     const struct conn *cn = (const struct conn *)c->obj;
-    bool ok = cn && cn->obj.type == HM_CAP_CONN && (c->rights & HM_RIGHT_CALL) && len <= cn->buf_size;
+    bool ok =
+            cn && cn->obj.type == HM_CAP_CONN && (c->rights & HM_RIGHT_CALL) && len <= cn->buf_size;
     struct service *s = ok ? cn->svc : NULL;
     uint64_t regs[8];
     struct call_frame *f = &t->calls[t->depth];
@@ -689,8 +702,10 @@ static bool call_reclaimer(struct thread *t, struct trap_frame *tf)
         return false;
     }
     t->reclaim_tries++;
-    uint64_t regs[8] = { mm->cookie, 64 /* frames wanted */, 0, 0, 0, 0, 0,
-                         HM_NO_SLOT | ((uint64_t)HM_RECLAIM_BADGE << 32) };
+    uint64_t regs[8] = { mm->cookie, 64 /* frames wanted */,
+                         0,          0,
+                         0,          0,
+                         0,          HM_NO_SLOT | ((uint64_t)HM_RECLAIM_BADGE << 32) };
     enter(t, mm, f, f->stack_base + mm->stack_size, regs);
 }
 
@@ -777,8 +792,8 @@ static long do_call(struct trap_frame *tf, struct proc *p)
             return gerr;
         }
     }
-    uint64_t regs[8] = { s->cookie, tf->x[1], tf->x[2], tf->x[3], tf->x[4], len, cn->server_va,
-                         gdst | ((uint64_t)cn->badge << 32) };
+    uint64_t regs[8] = { s->cookie, tf->x[1], tf->x[2],      tf->x[3],
+                         tf->x[4],  len,      cn->server_va, gdst | ((uint64_t)cn->badge << 32) };
     enter(t, s, f, sp, regs);
 }
 
@@ -790,8 +805,8 @@ static struct call_frame *pop_call(struct thread *t)
     struct proc *server = t->proc;
     acct_charge(t); /* the server's share of the time */
     give_back_stack(s, f);
-    bool last_visitor =
-        __atomic_sub_fetch(&server->nvisitors, 1, __ATOMIC_ACQ_REL) == 0 && READ_ONCE(server->dying);
+    bool last_visitor = __atomic_sub_fetch(&server->nvisitors, 1, __ATOMIC_ACQ_REL) == 0 &&
+                        READ_ONCE(server->dying);
     t->depth--;
     t->proc = f->caller;
     sched_load_domain(f->caller);
@@ -820,8 +835,7 @@ long sys_reply(struct trap_frame *tf, struct proc *p)
     uint64_t len = tf->x[5];
     if (len > f->buf_size)
         return -HM_EINVAL;
-    uint64_t status = tf->x[0], w[4] = { tf->x[1], tf->x[2], tf->x[3], tf->x[4] };
-    /* invoke */
+    /* invoke (tf, the server's frame, stays readable: nothing reuses it before we return) */
     pop_call(t);
     struct trap_frame *out = f->caller_tf;
     if (f->kind == CALL_RECLAIM) {
@@ -829,12 +843,10 @@ long sys_reply(struct trap_frame *tf, struct proc *p)
          * call again from the start (it changed nothing the first time). */
         syscall_dispatch(out, HM_SVC_NATIVE);
     } else {
-        out->x[0] = status;
-        out->x[1] = w[0];
-        out->x[2] = w[1];
-        out->x[3] = w[2];
-        out->x[4] = w[3];
-        out->x[5] = len;
+        /* LAB 1 TODO BEGIN: the reply (status, 4 words, length) goes into the caller's saved x0..x5 */
+        for (int i = 0; i <= 5; i++)
+            out->x[i] = tf->x[i];
+        /* LAB 1 TODO END */
     }
     sched_user_return();
     ipc_return_to(out);

@@ -27,8 +27,8 @@ struct notify {
     struct kobj obj; /* HM_CAP_NOTIFY; must be first */
     struct waitq wq; /* its lock also guards bits and the timer fields */
     uint64_t bits;
-    unsigned holds;  /* waits and signals in progress (under cap_lock) */
-    bool released;   /* no capability left: free when holds reaches 0 */
+    unsigned holds; /* waits and signals in progress (under cap_lock) */
+    bool released;  /* no capability left: free when holds reaches 0 */
     /* the kernel timer (under timer_lock) */
     bool armed;
     uint64_t timer_bits, period, next; /* counter ticks */
@@ -158,7 +158,7 @@ long sys_notify_wait(struct trap_frame *tf, struct proc *p)
         return err;
     uint64_t freq = read_sysreg(cntfrq_el0);
     uint64_t deadline =
-        read_sysreg(cntpct_el0) + (uint64_t)((__uint128_t)timeout * freq / 1000000000u);
+            read_sysreg(cntpct_el0) + (uint64_t)((__uint128_t)timeout * freq / 1000000000u);
     long result = 0;
     for (;;) {
         spin_lock(&n->wq.lock);

@@ -31,12 +31,9 @@
 spinlock_t cap_lock = SPINLOCK_INIT;
 
 const size_t kcache_size[KC_COUNT] = {
-    [KC_PROC] = sizeof(struct proc),
-    [KC_THREAD] = sizeof(struct thread),
-    [KC_MEMOBJ] = sizeof(struct memobj),
-    [KC_REGION] = 64,
-    [KC_SERVICE] = sizeof(struct service),
-    [KC_CONN] = sizeof(struct conn),
+    [KC_PROC] = sizeof(struct proc),       [KC_THREAD] = sizeof(struct thread),
+    [KC_MEMOBJ] = sizeof(struct memobj),   [KC_REGION] = 64,
+    [KC_SERVICE] = sizeof(struct service), [KC_CONN] = sizeof(struct conn),
     [KC_NOTIFY] = NOTIFY_OBJ_SIZE,
 };
 _Static_assert(sizeof(struct thread) <= 2048, "thread objects come from a slab (max 2048 bytes)");
@@ -121,7 +118,10 @@ static void proc_maybe_free(struct proc *p)
         kobj_free(KC_PROC, p);
 }
 
-void proc_maybe_free_locked(struct proc *p) { proc_maybe_free(p); }
+void proc_maybe_free_locked(struct proc *p)
+{
+    proc_maybe_free(p);
+}
 
 static void thread_maybe_free(struct thread *t)
 {

@@ -103,7 +103,10 @@ void sched_set_fp_trap(bool trap)
     c->fp_trap = trap;
 }
 
-void sched_load_domain(struct proc *p) { load_space(this_cpu(), p); }
+void sched_load_domain(struct proc *p)
+{
+    load_space(this_cpu(), p);
+}
 
 void acct_charge(struct thread *t)
 {

@@ -26,58 +26,61 @@ struct thread;
 struct trap_frame;
 struct memobj;
 
-#define IPC_POOL_MAX 64     /* stacks per service (a bit each in the masks) */
-#define IPC_POOL_INITIAL 2  /* free stacks made at registration */
-#define IPC_POOL_LOW 1      /* fewer free: the pool worker adds one */
-#define IPC_POOL_HIGH 4     /* more free: the pool worker removes some */
-#define IPC_RESERVE_SLOT 0  /* stack 0 of every service is its reserve */
+#define IPC_POOL_MAX 64    /* stacks per service (a bit each in the masks) */
+#define IPC_POOL_INITIAL 2 /* free stacks made at registration */
+#define IPC_POOL_LOW 1     /* fewer free: the pool worker adds one */
+#define IPC_POOL_HIGH 4    /* more free: the pool worker removes some */
+#define IPC_RESERVE_SLOT 0 /* stack 0 of every service is its reserve */
 #define IPC_BOUND_PER_THREAD 2
 #define IPC_RECLAIM_TRIES 3
 
 struct service {
-    struct kobj obj; /* HM_CAP_SERVICE; must be first */
-    spinlock_t lock; /* the pool masks */
+    struct kobj obj;     /* HM_CAP_SERVICE; must be first */
+    spinlock_t lock;     /* the pool masks */
     struct proc *server; /* held (proc->holds) */
     uint64_t entry, cookie;
-    uint64_t stack_size; /* bytes, page multiple */
-    uint64_t window;     /* stack i: [window + i*(size+page) + page, + size) */
+    uint64_t stack_size;          /* bytes, page multiple */
+    uint64_t window;              /* stack i: [window + i*(size+page) + page, + size) */
     uint64_t mapped, free, bound; /* bit i: stack i mapped / free in the pool / bound to a thread */
     bool reserve_busy;
     unsigned prebound_quota, nbound;
-    unsigned holds;      /* threads with a bound stack, calls in progress (under cap_lock) */
-    bool dead;           /* the server died: calls get -HM_EPIPE */
+    unsigned holds; /* threads with a bound stack, calls in progress (under cap_lock) */
+    bool dead;      /* the server died: calls get -HM_EPIPE */
     bool work_queued;
     struct list work_node; /* on the pool worker's list */
     unsigned id;
 };
 
 struct conn {
-    struct kobj obj; /* HM_CAP_CONN; must be first */
-    struct service *svc;      /* held (svc->holds) */
-    struct proc *client;      /* held (proc->holds) */
-    struct memobj *buf;       /* NULL when connected without a buffer */
+    struct kobj obj;     /* HM_CAP_CONN; must be first */
+    struct service *svc; /* held (svc->holds) */
+    struct proc *client; /* held (proc->holds) */
+    struct memobj *buf;  /* NULL when connected without a buffer */
     uint64_t buf_size, client_va, server_va;
     uint32_t badge;
 };
 
-enum call_kind { CALL_USER, CALL_RECLAIM };
+enum call_kind {
+    CALL_USER,
+    CALL_RECLAIM
+};
 
 /** One call in progress on a thread (its call stack, in struct thread). */
 struct call_frame {
     enum call_kind kind;
-    struct service *svc;           /* the service called (held) */
-    struct conn *conn;             /* NULL for a reclaim call */
-    struct proc *caller;           /* the domain to return to */
-    struct trap_frame *caller_tf;  /* the caller's registers */
+    struct service *svc;          /* the service called (held) */
+    struct conn *conn;            /* NULL for a reclaim call */
+    struct proc *caller;          /* the domain to return to */
+    struct trap_frame *caller_tf; /* the caller's registers */
     uint64_t caller_tpidr;
-    int stack;                     /* stack index taken from the pool, or -1 */
-    bool reserve;                  /* the service's reserve stack */
-    bool fp_used;                  /* the server touched FP/SIMD: zero before returning */
-    bool caller_fp_trap;           /* the caller's level had FP trapped */
-    uint64_t stack_base;           /* lowest address of the stack this invocation runs on */
-    struct proc *server;           /* the domain entered (counted in its nvisitors) */
-    uint64_t buf_size;             /* the connection's buffer: longest reply */
-    bool held;                     /* this call holds svc (svc->holds); else a binding does */
+    int stack;           /* stack index taken from the pool, or -1 */
+    bool reserve;        /* the service's reserve stack */
+    bool fp_used;        /* the server touched FP/SIMD: zero before returning */
+    bool caller_fp_trap; /* the caller's level had FP trapped */
+    uint64_t stack_base; /* lowest address of the stack this invocation runs on */
+    struct proc *server; /* the domain entered (counted in its nvisitors) */
+    uint64_t buf_size;   /* the connection's buffer: longest reply */
+    bool held;           /* this call holds svc (svc->holds); else a binding does */
 };
 
 void ipc_init(void);
@@ -120,8 +123,8 @@ void notify_tick(void);
 void notify_release(struct notify *n);
 
 /* arch/aarch64/switch.S */
-void ipc_enter_frame(struct trap_frame *at, const uint64_t regs[8], uint64_t pc, uint64_t sp)
-    __noreturn;
+void ipc_enter_frame(struct trap_frame *at, const uint64_t regs[8], uint64_t pc,
+                     uint64_t sp) __noreturn;
 void ipc_return_to(struct trap_frame *tf) __noreturn;
 void ipc_eret_server(struct trap_frame *kstack_top, const uint64_t regs[8], uint64_t pc,
                      uint64_t sp) __noreturn;

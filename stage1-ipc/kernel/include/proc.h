@@ -57,7 +57,7 @@ struct proc {
     bool torn_down;     /* address space and capabilities released */
     bool dead;          /* torn down; exit_status valid */
     int exit_status;
-    unsigned nservices; /* services registered (each gets a stack window) */
+    unsigned nservices;        /* services registered (each gets a stack window) */
     uint64_t conn_window_next; /* next server-side connection buffer address */
     /* Accounting (counter ticks / pages), charged to this process as root caller */
     uint64_t acct_cpu, acct_cpu_servers; /* of its threads that have ended */

@@ -82,9 +82,9 @@ struct thread {
         struct service *svc;
         int stack;
     } bound[IPC_BOUND_PER_THREAD]; /* pre-bound stacks */
-    uint64_t acct_since; /* counter value when its CPU time was last charged */
-    uint64_t acct_cpu, acct_srv; /* counter ticks run; of which in servers (own CPU only) */
-    struct list all_node; /* in the list of all threads (rare scans: kill) */
+    uint64_t acct_since;           /* counter value when its CPU time was last charged */
+    uint64_t acct_cpu, acct_srv;   /* counter ticks run; of which in servers (own CPU only) */
+    struct list all_node;          /* in the list of all threads (rare scans: kill) */
     char name[16];
 };
 
@@ -94,7 +94,7 @@ struct cpu {
     uint32_t gic_mask; /* this CPU's GIC CPU-interface bit (SGI targets) */
     struct thread *curr, *idle;
     struct proc *space; /* whose page tables TTBR0 holds (NULL: the empty table) */
-    bool fp_trap; /* CPACR_EL1 traps FP/SIMD at EL0 now */
+    bool fp_trap;       /* CPACR_EL1 traps FP/SIMD at EL0 now */
     spinlock_t rq_lock;
     struct list rq[NR_PRIO];
     uint64_t rq_bitmap;

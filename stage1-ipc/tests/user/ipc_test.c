@@ -14,7 +14,7 @@
 #include "utest.h"
 #include "progs/ipcsrv1.h"
 
-#define SLOT_SRV UT_SLOT_FIRST       /* the server process */
+#define SLOT_SRV UT_SLOT_FIRST /* the server process */
 #define SLOT_SRV2 (UT_SLOT_FIRST + 1)
 #define SLOT_SRV3 (UT_SLOT_FIRST + 2)
 #define SLOT_SVC (UT_SLOT_FIRST + 3) /* service capability (looked up) */
@@ -323,12 +323,11 @@ UTEST(user_ipc_bad_input_changes_nothing)
     UT_ASSERT_ERR_UNCHANGED(hm_call(9999, &m, HM_NO_SLOT), HM_EBADCAP);
     /* connect: unaligned, too big, a buffer address that is not ours to use */
     UT_ASSERT_ERR_UNCHANGED(hm_connect(SLOT_SVC, (void *)BUF_VA, 100, SLOT_CONN), HM_EINVAL);
-    UT_ASSERT_ERR_UNCHANGED(hm_connect(SLOT_SVC, (void *)BUF_VA, HM_IPC_BUF_MAX + HM_PAGE_SIZE,
-                                       SLOT_CONN),
-                            HM_EINVAL);
-    UT_ASSERT_ERR_UNCHANGED(hm_connect(SLOT_SVC, (void *)0xffffffff80000000ul, HM_PAGE_SIZE,
-                                       SLOT_CONN),
-                            HM_ERANGE);
+    UT_ASSERT_ERR_UNCHANGED(
+            hm_connect(SLOT_SVC, (void *)BUF_VA, HM_IPC_BUF_MAX + HM_PAGE_SIZE, SLOT_CONN),
+            HM_EINVAL);
+    UT_ASSERT_ERR_UNCHANGED(
+            hm_connect(SLOT_SVC, (void *)0xffffffff80000000ul, HM_PAGE_SIZE, SLOT_CONN), HM_ERANGE);
     /* a reply with no call in progress */
     UT_ASSERT_ERR_UNCHANGED(hm_syscall0(HM_SYS_REPLY), HM_EINVAL);
     /* a grant of a capability that may not be granted */
@@ -447,7 +446,7 @@ UTEST(user_ipc_call_under_memory_exhaustion_reclaims)
     connect_to(mmname, 0, SLOT_CONNS + 4);
     struct hm_msg q = { .w = { 0 } };
     UT_ASSERT_EQ(hm_call(SLOT_CONNS + 4, &q, HM_NO_SLOT), IPCSRV_OK);
-    UT_ASSERT(q.w[0] >= 1); /* reclaims */
+    UT_ASSERT(q.w[0] >= 1);  /* reclaims */
     UT_ASSERT_EQ(q.w[1], 0); /* cache pages left */
 }
 
@@ -481,7 +480,7 @@ UTEST(user_notify_timer_wakes_waiter)
     UT_ASSERT(dt >= 25 * HM_NS_PER_MS);
     UT_ASSERT(dt < 2 * HM_NS_PER_S);
     UT_ASSERT_EQ(hm_notify_timer(SLOT_NOTE, 0, 0), 0); /* stopped */
-    hm_notify_wait(SLOT_NOTE, 15 * HM_NS_PER_MS);        /* drain one that raced */
+    hm_notify_wait(SLOT_NOTE, 15 * HM_NS_PER_MS);      /* drain one that raced */
     UT_ASSERT_EQ(hm_notify_wait(SLOT_NOTE, 30 * HM_NS_PER_MS), 0);
     UT_ASSERT_ERR_UNCHANGED(hm_notify_timer(SLOT_NOTE, 1, 1000), HM_EINVAL); /* < 1 ms */
 }

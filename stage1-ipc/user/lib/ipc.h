@@ -24,11 +24,11 @@
 #include "hm.h"
 
 struct hm_msg {
-    uint64_t w[4];     /* short message: 4 words each way */
-    uint64_t len;      /* bytes of the long message in the connection's buffer */
-    void *buf;         /* (in a handler) the buffer as mapped in the server */
-    uint32_t grant;    /* (in a handler) slot of a granted capability, or HM_NO_SLOT */
-    uint32_t badge;    /* (in a handler) which connection called */
+    uint64_t w[4];  /* short message: 4 words each way */
+    uint64_t len;   /* bytes of the long message in the connection's buffer */
+    void *buf;      /* (in a handler) the buffer as mapped in the server */
+    uint32_t grant; /* (in a handler) slot of a granted capability, or HM_NO_SLOT */
+    uint32_t badge; /* (in a handler) which connection called */
 };
 
 typedef long (*hm_handler_t)(struct hm_msg *m);
@@ -37,8 +37,8 @@ typedef long (*hm_handler_t)(struct hm_msg *m);
 void hm_service_entry(void);
 
 /** Register a service whose calls run `handler`; its capability goes to slot. */
-static inline long hm_service_register(hm_handler_t handler, size_t stack_size,
-                                       unsigned nprebound, unsigned slot)
+static inline long hm_service_register(hm_handler_t handler, size_t stack_size, unsigned nprebound,
+                                       unsigned slot)
 {
     return hm_syscall5(HM_SYS_SERVICE_REGISTER, (unsigned long)hm_service_entry,
                        (unsigned long)handler, stack_size, nprebound, slot);
@@ -65,15 +65,15 @@ static inline long hm_call(unsigned conn_slot, struct hm_msg *m, unsigned grant_
     register unsigned long x2 __asm__("x2") = m->w[1];
     register unsigned long x3 __asm__("x3") = m->w[2];
     register unsigned long x4 __asm__("x4") = m->w[3];
-    register unsigned long x5 __asm__("x5") = (m->len & 0xffffffffu) | (unsigned long)grant_slot << 32;
+    register unsigned long x5 __asm__("x5") = (m->len & 0xffffffffu) | (unsigned long)grant_slot
+                                                                               << 32;
 
     __asm__ volatile(HM_SVC_INSN
                      : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5)
                      : "r"(x8)
-                     : "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9",
-                       "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19",
-                       "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29",
-                       "v30", "v31");
+                     : "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10",
+                       "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21",
+                       "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
     m->w[0] = x1;
     m->w[1] = x2;
     m->w[2] = x3;
@@ -92,12 +92,18 @@ static inline long hm_name_lookup(const char *name, unsigned dst_slot)
     return hm_syscall3(HM_SYS_NAME_LOOKUP, (unsigned long)name, strlen(name), dst_slot);
 }
 
-static inline long hm_account(unsigned what) { return hm_syscall1(HM_SYS_ACCOUNT, what); }
+static inline long hm_account(unsigned what)
+{
+    return hm_syscall1(HM_SYS_ACCOUNT, what);
+}
 static inline long hm_set_reclaimer(unsigned svc_slot)
 {
     return hm_syscall1(HM_SYS_SET_RECLAIMER, svc_slot);
 }
-static inline long hm_ipc_info(unsigned what) { return hm_syscall1(HM_SYS_IPC_INFO, what); }
+static inline long hm_ipc_info(unsigned what)
+{
+    return hm_syscall1(HM_SYS_IPC_INFO, what);
+}
 
 /* Notifications */
 static inline long hm_notify_create(unsigned slot)

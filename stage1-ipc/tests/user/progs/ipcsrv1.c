@@ -214,8 +214,8 @@ __asm__(".text\n"
         "  fmov x1, d0\n"
         "  mov x0, x9\n  mov x2, x10\n  mov x4, #0\n  mov x5, #0\n"
         "  mov x8, #" HM_STR(HM_SYS_REPLY) "\n"
-        "  svc #" HM_STR(HM_SVC_NATIVE) "\n"
-        "  b .\n");
+                                           "  svc #" HM_STR(HM_SVC_NATIVE) "\n"
+                                                                           "  b .\n");
 void raw_entry(void);
 
 /* ---- start-up --------------------------------------------------------------------- */
