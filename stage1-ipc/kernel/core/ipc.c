@@ -222,9 +222,11 @@ void ipc_release(struct kobj *o)
 /* A server's services refuse calls once it is dying (callers check
  * s->server->dying); when it is gone, its names go too. */
 static void names_forget(struct proc *p);
+static void unbind_dead(struct proc *p);
 void ipc_proc_dead(struct proc *p)
 {
     names_forget(p);
+    unbind_dead(p);
 }
 
 void ipc_interrupt_visitors(struct proc *p)
@@ -515,6 +517,7 @@ static uint64_t take_stack(struct thread *t, struct service *s, struct call_fram
     }
     /* 3. The pool. */
     bool bound_now = false;
+    spin_lock(&all_threads_lock); /* bindings (see ipc_thread_exit) */
     spin_lock(&s->lock);
     uint64_t avail = s->free & ~1ul;
     int i = avail ? __builtin_ctzl(avail) : -1;
@@ -538,6 +541,7 @@ static uint64_t take_stack(struct thread *t, struct service *s, struct call_fram
     }
     bool low = popcount(s->free & ~1ul) < IPC_POOL_LOW;
     spin_unlock(&s->lock);
+    spin_unlock(&all_threads_lock);
     if (bound_now)
         svc_hold(s); /* the binding keeps the service (ipc_thread_exit drops it) */
     if (low)
@@ -646,7 +650,10 @@ static bool fast_call(struct trap_frame *tf, struct proc *p)
     spin_unlock(&cap_lock);
     if (!ok || READ_ONCE(s->dead) || READ_ONCE(s->server->dying))
         return false;
-    int b = t->bound[0].svc == s ? 0 : t->bound[1].svc == s ? 1 : -1;
+    int b = -1;
+    for (int i = 0; i < IPC_BOUND_PER_THREAD; i++)
+        if (t->bound[i].svc == s)
+            b = i;
     if (b < 0)
         return false;
     for (unsigned d = 0; d < t->depth; d++)
@@ -880,8 +887,13 @@ bool ipc_fp_trap(void)
     return true;
 }
 
+/* Bindings are changed by their thread and by unbind_dead() (another
+ * thread, when a server dies): both under all_threads_lock. */
 void ipc_thread_exit(struct thread *t)
 {
+    struct service *drop[IPC_BOUND_PER_THREAD];
+    unsigned n = 0;
+    spin_lock(&all_threads_lock);
     for (int b = 0; b < IPC_BOUND_PER_THREAD; b++) {
         struct service *s = t->bound[b].svc;
         if (!s)
@@ -892,7 +904,37 @@ void ipc_thread_exit(struct thread *t)
         s->nbound--;
         spin_unlock(&s->lock);
         t->bound[b].svc = NULL;
-        svc_put(s);
+        drop[n++] = s;
+    }
+    spin_unlock(&all_threads_lock);
+    for (unsigned i = 0; i < n; i++)
+        svc_put(drop[i]);
+}
+
+/* The server p has died: threads bound to stacks of its services let go,
+ * so the services (and p) can be freed. */
+static void unbind_dead(struct proc *p)
+{
+    for (;;) {
+        struct service *drop = NULL;
+        struct list *pos;
+        spin_lock(&all_threads_lock);
+        list_for_each(pos, &all_threads)
+        {
+            struct thread *t = list_entry(pos, struct thread, all_node);
+            for (int b = 0; b < IPC_BOUND_PER_THREAD && !drop; b++) {
+                if (t->bound[b].svc && t->bound[b].svc->server == p) {
+                    drop = t->bound[b].svc;
+                    t->bound[b].svc = NULL;
+                }
+            }
+            if (drop)
+                break;
+        }
+        spin_unlock(&all_threads_lock);
+        if (!drop)
+            return;
+        svc_put(drop);
     }
 }
 
@@ -972,4 +1014,126 @@ long sys_ipc_info(struct trap_frame *tf, struct proc *p)
     default:
         return -HM_EINVAL;
     }
+}
+
+/* ---- the fast paths ---------------------------------------------------------------
+ *
+ * trap_entry() tries these first for `svc #1` with HM_SYS_CALL / HM_SYS_REPLY.
+ * Each is a list of checks; if any fails it returns and the general path
+ * (syscall_dispatch -> sys_call / sys_reply) does the work, with the same
+ * result.  Everything they call is inlined: no locks but one, no function
+ * calls on the way, no frame for the server (ipc_eret_server).
+ */
+
+static inline __attribute__((always_inline)) void fast_space(struct cpu *c, struct proc *p)
+{
+    write_sysreg(ttbr0_el1, proc_ttbr0(p));
+    isb();
+    c->space = p;
+}
+
+static inline __attribute__((always_inline)) void fast_fp_trap(struct cpu *c, bool trap)
+{
+    if (c->fp_trap != trap) {
+        write_sysreg(cpacr_el1, trap ? (1ul << 20) : (3ul << 20));
+        isb();
+        c->fp_trap = trap;
+    }
+}
+
+static inline __attribute__((always_inline)) void fast_acct(struct thread *t)
+{
+    uint64_t now = read_sysreg(cntpct_el0), d = now - t->acct_since;
+    t->acct_cpu += d;
+    if (t->depth)
+        t->acct_srv += d;
+    t->acct_since = now;
+}
+
+void ipc_fast_call(struct trap_frame *tf)
+{
+    struct cpu *c = this_cpu();
+    struct thread *t = c->curr;
+    struct proc *p = t->proc;
+    uint64_t slot = tf->x[0], len = tf->x[5];
+    unsigned depth = t->depth;
+    if (slot >= HM_CSPACE_SLOTS || (len >> 32) != HM_NO_SLOT || depth >= HM_IPC_MAX_DEPTH ||
+        c->need_resched)
+        return;
+    len &= 0xffffffffu;
+    struct call_frame *f = &t->calls[depth];
+    spin_lock(&cap_lock);
+    const struct cap *cp = &p->cs.slots[slot];
+    const struct conn *cn = (const struct conn *)cp->obj;
+    if (!cn || cn->obj.type != HM_CAP_CONN || !(cp->rights & HM_RIGHT_CALL) || len > cn->buf_size) {
+        spin_unlock(&cap_lock);
+        return;
+    }
+    struct service *s = cn->svc;
+    uint64_t server_va = cn->server_va, badge = cn->badge;
+    f->buf_size = cn->buf_size;
+    spin_unlock(&cap_lock);
+    struct proc *server = s->server;
+    int b = -1;
+    for (int i = 0; i < IPC_BOUND_PER_THREAD; i++)
+        if (t->bound[i].svc == s)
+            b = i;
+    if (b < 0 || READ_ONCE(server->dying))
+        return;
+    for (unsigned d = 0; d < depth; d++)
+        if (t->calls[d].svc == s)
+            return;
+    /* invoke */
+    fast_acct(t);
+    f->kind = CALL_USER;
+    f->conn = NULL;
+    f->held = false;
+    f->caller_tf = tf;
+    f->stack = -1;
+    f->reserve = false;
+    f->stack_base = stack_base(s, t->bound[b].stack);
+    f->svc = s;
+    f->caller = p;
+    f->caller_tpidr = read_sysreg(tpidr_el0);
+    f->caller_fp_trap = t->fp_trap;
+    f->fp_used = false;
+    f->server = server;
+    __atomic_fetch_add(&server->nvisitors, 1, __ATOMIC_RELAXED);
+    t->depth = depth + 1;
+    t->proc = server;
+    fast_space(c, server);
+    t->fp_trap = true;
+    fast_fp_trap(c, true);
+    uint64_t regs[8] = { s->cookie, tf->x[1], tf->x[2],  tf->x[3],
+                         tf->x[4],  len,      server_va, HM_NO_SLOT | (badge << 32) };
+    ipc_eret_server(tf, regs, s->entry, f->stack_base + s->stack_size);
+}
+
+void ipc_fast_reply(struct trap_frame *tf)
+{
+    struct cpu *c = this_cpu();
+    struct thread *t = c->curr;
+    unsigned depth = t->depth;
+    if (depth == 0 || c->need_resched)
+        return;
+    struct call_frame *f = &t->calls[depth - 1];
+    struct proc *server = t->proc, *caller = f->caller;
+    if (f->kind != CALL_USER || f->held || f->stack >= 0 || f->reserve || tf->x[5] > f->buf_size ||
+        READ_ONCE(server->dying) || READ_ONCE(caller->dying))
+        return;
+    /* invoke */
+    fast_acct(t);
+    __atomic_fetch_sub(&server->nvisitors, 1, __ATOMIC_RELEASE);
+    t->depth = depth - 1;
+    t->proc = caller;
+    fast_space(c, caller);
+    write_sysreg(tpidr_el0, f->caller_tpidr);
+    if (f->fp_used)
+        fp_zero();
+    t->fp_trap = f->caller_fp_trap;
+    fast_fp_trap(c, t->fp_trap);
+    struct trap_frame *out = f->caller_tf;
+    for (int i = 0; i <= 5; i++)
+        out->x[i] = tf->x[i];
+    ipc_return_to(out);
 }

@@ -31,7 +31,7 @@ struct memobj;
 #define IPC_POOL_LOW 1     /* fewer free: the pool worker adds one */
 #define IPC_POOL_HIGH 4    /* more free: the pool worker removes some */
 #define IPC_RESERVE_SLOT 0 /* stack 0 of every service is its reserve */
-#define IPC_BOUND_PER_THREAD 2
+#define IPC_BOUND_PER_THREAD 4
 #define IPC_RECLAIM_TRIES 3
 
 struct service {
@@ -100,6 +100,11 @@ bool ipc_fp_trap(void);
 void ipc_release(struct kobj *o);
 /** A service's last capability went (under cap_lock). */
 void ipc_release_locked(struct kobj *o);
+
+/** Fast paths, tried first by trap_entry(); they return when the general
+ *  path must do the call (see ipc.c). */
+void ipc_fast_call(struct trap_frame *tf);
+void ipc_fast_reply(struct trap_frame *tf);
 
 /* The system calls (core/syscall.c dispatches to these). */
 long sys_service_register(struct trap_frame *tf, struct proc *p);

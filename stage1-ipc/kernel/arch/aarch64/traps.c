@@ -11,6 +11,7 @@
 #include <panic.h>
 #include <arch/sysreg.h>
 #include <arch/trap.h>
+#include <ipc.h>
 #include <printk.h>
 #include <proc.h>
 #include <sched.h>
@@ -96,7 +97,12 @@ void trap_entry(struct trap_frame *tf, unsigned kind)
             irq_dispatch(tf);
         } else if (kind == VEC_LOW_A64 * 4 + VEC_SYNC &&
                    ((tf->esr >> ESR_EC_SHIFT) & 0x3f) == ESR_EC_SVC64) {
-            syscall_dispatch(tf, (unsigned)(tf->esr & 0xffff));
+            unsigned imm = (unsigned)(tf->esr & 0xffff);
+            if (imm == HM_SVC_NATIVE && tf->x[8] == HM_SYS_CALL)
+                ipc_fast_call(tf); /* these return only when the general path is needed */
+            else if (imm == HM_SVC_NATIVE && tf->x[8] == HM_SYS_REPLY)
+                ipc_fast_reply(tf);
+            syscall_dispatch(tf, imm);
         } else if (kind == VEC_LOW_A64 * 4 + VEC_SYNC &&
                    ((tf->esr >> ESR_EC_SHIFT) & 0x3f) == ESR_EC_FP && ipc_fp_trap()) {
             /* a server's first FP/SIMD instruction: it now has zeroed registers */

@@ -10,6 +10,8 @@
  * restored, so a handler may change the frame (ELR to skip an instruction).
  */
 #include <arch/trap.h>
+#include <arch/sysreg.h>
+#include <uapi/hm/syscall.h>
 
     .macro  vector kind
     .balign 128
@@ -41,6 +43,7 @@ exception_vectors:
     vector  15
 
 trap_common:
+    /* Part A: the registers C code may clobber (x0..x18, x29, x30). */
     stp     x2, x3, [sp, #TF_X(2)]
     stp     x4, x5, [sp, #TF_X(4)]
     stp     x6, x7, [sp, #TF_X(6)]
@@ -49,19 +52,42 @@ trap_common:
     stp     x12, x13, [sp, #TF_X(12)]
     stp     x14, x15, [sp, #TF_X(14)]
     stp     x16, x17, [sp, #TF_X(16)]
-    stp     x18, x19, [sp, #TF_X(18)]
+    str     x18, [sp, #TF_X(18)]
+    str     x29, [sp, #TF_X(29)]
+    str     x30, [sp, #TF_X(30)]
+    /* An IPC reply (svc #1 with x8 = HM_SYS_REPLY from EL0) first tries the
+     * fast path, which needs nothing of the server's but x0..x5: if it
+     * succeeds it returns straight into the caller and the rest of the
+     * server's registers are never saved. */
+    cmp     x1, #8
+    b.ne    1f
+    cmp     x8, #HM_SYS_REPLY
+    b.ne    1f
+    mrs     x2, esr_el1
+    mov     x3, #HM_SVC_NATIVE      // ESR: EC SVC64, IL (32-bit instruction), imm 1
+    movk    x3, #(((ESR_EC_SVC64 << ESR_EC_SHIFT) | (1 << 25)) >> 16), lsl #16
+    cmp     x2, x3
+    b.ne    1f
+    mov     x0, sp
+    bl      ipc_fast_reply          // returns: the general path must do it
+    ldr     x30, [sp, #TF_X(30)]
+    mov     x1, #8
+1:
+    /* Part B: the callee-saved registers (C code left them alone) and the
+     * exception state. */
+    str     x19, [sp, #TF_X(19)]
     stp     x20, x21, [sp, #TF_X(20)]
     stp     x22, x23, [sp, #TF_X(22)]
     stp     x24, x25, [sp, #TF_X(24)]
     stp     x26, x27, [sp, #TF_X(26)]
-    stp     x28, x29, [sp, #TF_X(28)]
+    str     x28, [sp, #TF_X(28)]
     /* The interrupted SP: SP_EL0 if we came from EL0 (kinds 8..15), else ours before the frame. */
     cmp     x1, #8
-    b.lo    1f
+    b.lo    2f
     mrs     x2, sp_el0
-    b       2f
-1:  add     x2, sp, #TF_SIZE
-2:  stp     x30, x2, [sp, #TF_X(30)]
+    b       3f
+2:  add     x2, sp, #TF_SIZE
+3:  str     x2, [sp, #TF_SP]
     mrs     x2, elr_el1
     mrs     x3, spsr_el1
     stp     x2, x3, [sp, #TF_ELR]
