@@ -240,11 +240,14 @@ def render_markdown(meta, rows, extra_native):
             notes.append(f"`{row['ours_name']}` beside `{row['label']}`: {row['note']}.")
             ours = (f"{fmt_value(row['ours'], row['kind'])} (native `{row['ours_name']}`)"
                     f" [{len(notes)}]")
-        ratio = "" if row["ratio"] is None else f"{row['ratio']:.2f}"
+        # A native equivalent is not the same operation: its ratio is shown
+        # in parentheses, as an order of magnitude, not a like-for-like result.
+        ratio = "" if row["ratio"] is None else f"({row['ratio']:.2f})"
         lines.append(f"| {row['label']} | {unit} | {fmt_value(row['linux'], row['kind'])} |"
                      f" {ours} | {ratio} |")
     if notes:
-        lines += ["", "Native equivalents (not the same operation as the Linux row):", ""]
+        lines += ["", "Native equivalents (not the same operation as the Linux row; their"
+                  " normalised figures are in parentheses, not like-for-like results):", ""]
         lines += [f"{i}. {n}" for i, n in enumerate(notes, 1)]
     if extra_native:
         lines += ["", "Native figures of this kernel without a Linux row:", "",

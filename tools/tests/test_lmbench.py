@@ -238,7 +238,7 @@ def test_markdown():
     cells = {ln.split(" | ")[0][2:]: [c.strip() for c in ln.strip("|").split("|")]
              for ln in table[1:]}
     assert cells["lat_syscall null"][1:] == [
-        "insns/op", "328.3", "120 (native `stage2/null_syscall`) [2]", "2.74"]
+        "insns/op", "328.3", "120 (native `stage2/null_syscall`) [2]", "(2.74)"]
     assert cells["boot_to_init"][1] == "insns"
     assert cells["boot_to_init"][2] == "936,381,424"
     assert cells["lat_pipe"][3] == compare.NOT_YET and cells["lat_pipe"][4] == ""
