@@ -606,15 +606,12 @@ static __noreturn void enter(struct thread *t, struct service *s, struct call_fr
     sched_set_fp_trap(true);
     /* A reschedule due, or the server dying meanwhile: the general way in
      * (a frame right below the caller's, then the usual return to EL0). */
-    struct cpu *c = this_cpu();
-    if (unlikely(c->need_resched || READ_ONCE(server->dying))) {
-        struct trap_frame *at = (struct trap_frame *)((uint64_t)f->caller_tf - TF_SIZE);
+    if (unlikely(this_cpu()->need_resched || READ_ONCE(server->dying)))
         sched_user_return();
-        ipc_enter_frame(at, regs, s->entry, sp);
-    }
-    /* Straight into the server: its exceptions will land right below the
-     * caller's frame on this kernel stack. */
-    ipc_eret_server(f->caller_tf, regs, s->entry, sp);
+    /* Straight into the server (the general way: a frame right below the
+     * caller's, then the usual return to EL0). */
+    struct trap_frame *at = (struct trap_frame *)((uint64_t)f->caller_tf - TF_SIZE);
+    ipc_enter_frame(at, regs, s->entry, sp);
 }
 
 static long do_call(struct trap_frame *tf, struct proc *p);
@@ -1027,7 +1024,7 @@ long sys_ipc_info(struct trap_frame *tf, struct proc *p)
 
 static inline __attribute__((always_inline)) void fast_space(struct cpu *c, struct proc *p)
 {
-    write_sysreg(ttbr0_el1, proc_ttbr0(p));
+    write_sysreg(ttbr0_el1, p->pt.root | ((uint64_t)p->asid << 48));
     isb();
     c->space = p;
 }
@@ -1050,7 +1047,9 @@ static inline __attribute__((always_inline)) void fast_acct(struct thread *t)
     t->acct_since = now;
 }
 
-void ipc_fast_call(struct trap_frame *tf)
+/* No frame pointer: these leave the kernel (eret) instead of returning,
+ * and every instruction counts on this path. */
+__attribute__((optimize("omit-frame-pointer"))) void ipc_fast_call(struct trap_frame *tf)
 {
     struct cpu *c = this_cpu();
     struct thread *t = c->curr;
@@ -1074,11 +1073,10 @@ void ipc_fast_call(struct trap_frame *tf)
     f->buf_size = cn->buf_size;
     spin_unlock(&cap_lock);
     struct proc *server = s->server;
-    int b = -1;
-    for (int i = 0; i < IPC_BOUND_PER_THREAD; i++)
-        if (t->bound[i].svc == s)
-            b = i;
-    if (b < 0 || READ_ONCE(server->dying))
+    int b = 0;
+    while (b < IPC_BOUND_PER_THREAD && t->bound[b].svc != s)
+        b++;
+    if (b == IPC_BOUND_PER_THREAD || READ_ONCE(server->dying))
         return;
     for (unsigned d = 0; d < depth; d++)
         if (t->calls[d].svc == s)
@@ -1104,12 +1102,11 @@ void ipc_fast_call(struct trap_frame *tf)
     fast_space(c, server);
     t->fp_trap = true;
     fast_fp_trap(c, true);
-    uint64_t regs[8] = { s->cookie, tf->x[1], tf->x[2],  tf->x[3],
-                         tf->x[4],  len,      server_va, HM_NO_SLOT | (badge << 32) };
-    ipc_eret_server(tf, regs, s->entry, f->stack_base + s->stack_size);
+    ipc_eret_server(tf, s->entry, f->stack_base + s->stack_size, s->cookie, len, server_va,
+                    HM_NO_SLOT | (badge << 32));
 }
 
-void ipc_fast_reply(struct trap_frame *tf)
+__attribute__((optimize("omit-frame-pointer"))) void ipc_fast_reply(struct trap_frame *tf)
 {
     struct cpu *c = this_cpu();
     struct thread *t = c->curr;
@@ -1133,7 +1130,6 @@ void ipc_fast_reply(struct trap_frame *tf)
     t->fp_trap = f->caller_fp_trap;
     fast_fp_trap(c, t->fp_trap);
     struct trap_frame *out = f->caller_tf;
-    for (int i = 0; i <= 5; i++)
-        out->x[i] = tf->x[i];
+    __builtin_memcpy(out->x, tf->x, 6 * sizeof(uint64_t)); /* x0..x5: status, words, length */
     ipc_return_to(out);
 }

@@ -20,8 +20,7 @@
 hm_service_entry:
     sub     x9, sp, #512            // thread block: [sp - 1024, sp)
     msr     tpidr_el0, x9
-    sub     sp, sp, #1024
-    sub     sp, sp, #64             // struct hm_msg (48 bytes, keep 16-aligned)
+    sub     sp, sp, #(1024 + 64)    // ... and below it struct hm_msg (48 bytes, 16-aligned)
     stp     x1, x2, [sp, #0]        // w[0], w[1]
     stp     x3, x4, [sp, #16]       // w[2], w[3]
     stp     x5, x6, [sp, #32]       // len, buf

@@ -114,21 +114,25 @@ ipc_enter_frame:
     b       trap_return
 
 /*
- * ipc_eret_server(kstack_top, regs[8], pc, sp): enter a server directly,
- * without building a frame: SP_EL1 = kstack_top (the caller's frame, so
- * the server's exceptions land below it), x0..x7 = regs, every other
- * general register zero, SP_EL0 = sp, return to EL0t at pc.  Never returns.
+ * ipc_eret_server(tf, pc, sp, cookie, len, buf, info): enter a server
+ * directly, without building a frame: SP_EL1 = tf (the caller's frame, so
+ * the server's exceptions land below it), x0 = cookie, x1..x4 = the
+ * message words from the caller's frame, x5..x7 = len, buf, info, every
+ * other general register zero, SP_EL0 = sp, return to EL0t at pc.
  */
     .globl ipc_eret_server
 ipc_eret_server:
     mov     sp, x0
-    msr     sp_el0, x3
-    msr     elr_el1, x2
+    msr     elr_el1, x1
+    msr     sp_el0, x2
     msr     spsr_el1, xzr
-    ldp     x2, x3, [x1, #16]
-    ldp     x4, x5, [x1, #32]
-    ldp     x6, x7, [x1, #48]
-    ldp     x0, x1, [x1, #0]
+    mov     x8, x0
+    mov     x0, x3                  // cookie
+    mov     x7, x6                  // info
+    mov     x6, x5                  // buffer
+    mov     x5, x4                  // length
+    ldp     x1, x2, [x8, #TF_X(1)]  // the message words, from the caller's frame
+    ldp     x3, x4, [x8, #TF_X(3)]
     mov     x8, xzr
     mov     x9, xzr
     mov     x10, xzr

@@ -94,6 +94,20 @@ trap_common:
     mrs     x2, esr_el1
     mrs     x3, far_el1
     stp     x2, x3, [sp, #TF_ESR]
+    /* An IPC call (svc #1, x8 = HM_SYS_CALL, from EL0) tries the fast path
+     * straight away; it returns when the general path must do the call. */
+    cmp     x1, #8
+    b.ne    4f
+    cmp     x8, #HM_SYS_CALL
+    b.ne    4f
+    mov     x3, #HM_SVC_NATIVE
+    movk    x3, #(((ESR_EC_SVC64 << ESR_EC_SHIFT) | (1 << 25)) >> 16), lsl #16
+    cmp     x2, x3
+    b.ne    4f
+    mov     x0, sp
+    bl      ipc_fast_call
+    mov     x1, #8
+4:
     /* A frame record so backtraces walk from the handler into the interrupted code. */
     ldr     x2, [sp, #TF_ELR]
     stp     x29, x2, [sp, #-16]!
