@@ -168,14 +168,14 @@ $(O)/kernel8.img: $(O)/Image stage1-ipc/boot/rpi4-config.txt | $(RPI4_DTB)
 # start-up (our crt0) and without any musl function that makes a system call.
 UCC := aarch64-linux-musl-gcc
 UCFLAGS := -std=gnu11 -O2 -g -static -nostartfiles -fno-stack-protector -fno-pie -no-pie \
-           -Wall -Wextra -Werror -DUTEST_SUITE='"stage$(STAGE)"' $(addprefix -I,$(user-inc))
+           -Wall -Wextra -Werror $(addprefix -I,$(user-inc))
 ALL_UPROGS := $(user-progs) $(if $(filter 1,$(TEST)),$(user-test-progs))
 
 define user_prog_rule
 $(O)/user/$(1): $($(1)-src) $(user-lib) $(wildcard $(addsuffix /*.h,$(user-inc)) $(addsuffix /*/*.h,$(user-inc))) | deps
 	@mkdir -p $$(dir $$@)
 	$(SAY) "  UCC     $$@"
-	$(Q)$(UCC) $(UCFLAGS) -o $$@ $($(1)-src) $(user-lib)
+	$(Q)$(UCC) $(UCFLAGS) -DUTEST_SUITE='"$(or $($(1)-suite),stage$(STAGE))"' -o $$@ $($(1)-src) $(user-lib)
 	$(Q)if $(OBJDUMP) -d $$@ | grep -q 'svc[[:space:]]*#0x0$$$$'; then \
 	    echo "$$@: contains a Linux system call (svc #0): a musl function that is not system-call free"; \
 	    rm -f $$@; exit 1; fi

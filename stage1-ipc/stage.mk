@@ -61,6 +61,8 @@ user-lib += $(wildcard $(S1)/user/lib/*.c $(S1)/user/lib/*.S)
 user-inc += $(S1K)/include/uapi $(S1)/user/lib
 user-progs += init bench1 benchsrv1
 init-src := $(S1)/user/init/init.c
+# The stage whose tests a program reports (UTEST names are "<suite>/<test>").
+init-suite := stage1
 init-path := init
 bench1-src := $(S1)/bench/bench1.c
 bench1-path := bin/bench1
@@ -69,6 +71,7 @@ benchsrv1-path := bin/ipcsrv1
 user-test-progs += utest1 fault1 spy1 ipcsrv1
 utest1-src := $(wildcard $(S1)/tests/user/*.c)
 utest1-path := bin/utest1
+utest1-suite := stage1
 fault1-src := $(S1)/tests/user/progs/fault1.c
 fault1-path := bin/fault1
 spy1-src := $(S1)/tests/user/progs/spy1.c
