@@ -33,8 +33,10 @@ def main():
         "# Before the MMU is on the kernel runs at its physical address, so use\n"
         "# hardware breakpoints (hbreak) on kernel symbols: they match the\n"
         "# virtual address once kmain runs.\n"
+        f"source {Path(__file__).resolve().parent}/gdb/hmk.py\n"
         "hbreak kmain\n"
-        "echo The kernel is stopped at its first instruction; 'continue' runs to kmain.\\n\n")
+        "echo The kernel is stopped at its first instruction; 'continue' runs to kmain.\\n\n"
+        "echo Kernel objects: hmk-threads, hmk-cpus, hmk-calls [tid], hmk-caps pid.\\n\n")
     print(port)
 
 

@@ -126,6 +126,9 @@ def test_gdb_breaks_in_kmain_and_reads_device_tree_values(harness, tmp_path):
             "hbreak kmain\ncontinue\n"
             "delete\nhbreak plat_detect\ncontinue\n"
             "printf \"ncpus=%u mem_mib=%lu\\n\", boot_info.ncpus, boot_info.mem_bytes >> 20\n"
+            "delete\nhbreak initramfs_init\ncontinue\n"
+            f"source {harness.repo}/tools/gdb/hmk.py\n"
+            "hmk-threads\nhmk-cpus\n"
             "delete\ncontinue\n")
         g = subprocess.run(["gdb-multiarch", "-q", "-batch", "-nx", "-x", str(script),
                             str(bdir / "kernel.elf")], capture_output=True, text=True, timeout=60)
@@ -136,6 +139,9 @@ def test_gdb_breaks_in_kmain_and_reads_device_tree_values(harness, tmp_path):
     out = g.stdout + g.stderr
     assert re.search(r"reakpoint 1, (0x[0-9a-f]+ in )?kmain", out), out
     assert "ncpus=2 mem_mib=1024" in out, out
+    # the project's gdb helpers list the kernel's threads and CPUs
+    assert re.search(r"\bkinit\b", out) and re.search(r"\bidle\b", out), out
+    assert "cpu0: current kinit" in out and "cpu1:" in out, out
     assert qemu.returncode == 0, qemu_out.decode(errors="replace")
 
 
