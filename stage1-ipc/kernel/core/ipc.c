@@ -349,6 +349,9 @@ long sys_connect(struct trap_frame *tf, struct proc *p)
         err = memobj_create(size, &m);
         if (err < 0)
             goto fail;
+        /* The connection's own hold on the buffer, from the start: mapping
+         * and unmapping it below can then never free it under us. */
+        m->maps = 1;
         struct proc *srv = s->server;
         spin_lock(&srv->lock);
         if (!srv->conn_window_next)
@@ -367,9 +370,6 @@ long sys_connect(struct trap_frame *tf, struct proc *p)
         }
         cn->buf = m;
         cn->client_va = va;
-        spin_lock(&cap_lock);
-        m->maps++; /* the connection's own hold on the buffer */
-        spin_unlock(&cap_lock);
     }
     spin_lock(&cap_lock);
     /* Derived from the service capability: revoking it removes the connection. */
@@ -384,12 +384,8 @@ long sys_connect(struct trap_frame *tf, struct proc *p)
         m = NULL;
     }
 fail:
-    if (m) {
-        spin_lock(&cap_lock);
-        m->maps++;
-        spin_unlock(&cap_lock);
-        memobj_unhold(m); /* never had a capability: frees it */
-    }
+    if (m)
+        memobj_unhold(m); /* the connection's hold; no capability: this frees it */
     if (cn)
         kobj_free(KC_CONN, cn);
     proc_put(p);

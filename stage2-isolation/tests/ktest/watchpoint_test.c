@@ -50,4 +50,3 @@ KTEST(debug_watchpoint_traps_store)
     KT_ASSERT_EQ(watched[7], 42);
     dbg_wp_clear(0);
 }
-

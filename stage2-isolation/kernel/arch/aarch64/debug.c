@@ -19,7 +19,10 @@
 #define WCR_BAS_ALL (0xffu << 5)
 #define WCR_MASK_SHIFT 24
 
-unsigned dbg_watchpoints(void) { return (unsigned)((read_sysreg(id_aa64dfr0_el1) >> 20) & 0xf) + 1; }
+unsigned dbg_watchpoints(void)
+{
+    return (unsigned)((read_sysreg(id_aa64dfr0_el1) >> 20) & 0xf) + 1;
+}
 
 void dbg_init_cpu(void)
 {
@@ -29,12 +32,12 @@ void dbg_init_cpu(void)
     isb();
 }
 
-#define WP_WRITE(n, wcr, wvr)                                                                      \
-    case n:                                                                                        \
-        write_sysreg(dbgwcr##n##_el1, 0);                                                          \
-        isb();                                                                                     \
-        write_sysreg(dbgwvr##n##_el1, wvr);                                                        \
-        write_sysreg(dbgwcr##n##_el1, wcr);                                                        \
+#define WP_WRITE(n, wcr, wvr)               \
+    case n:                                 \
+        write_sysreg(dbgwcr##n##_el1, 0);   \
+        isb();                              \
+        write_sysreg(dbgwvr##n##_el1, wvr); \
+        write_sysreg(dbgwcr##n##_el1, wcr); \
         break;
 
 static void wp_write(unsigned n, uint64_t wcr, uint64_t wvr)

@@ -30,7 +30,13 @@ int dbg_wp_set(unsigned n, uint64_t base, uint64_t size, unsigned access);
 /** Disarm watchpoint n. */
 void dbg_wp_clear(unsigned n);
 
-static inline void dbg_unmask(void) { __asm__ volatile("msr daifclr, #8" ::: "memory"); }
-static inline void dbg_mask(void) { __asm__ volatile("msr daifset, #8" ::: "memory"); }
+static inline void dbg_unmask(void)
+{
+    __asm__ volatile("msr daifclr, #8" ::: "memory");
+}
+static inline void dbg_mask(void)
+{
+    __asm__ volatile("msr daifset, #8" ::: "memory");
+}
 
 #endif
