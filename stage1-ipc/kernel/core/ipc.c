@@ -152,13 +152,16 @@ static void pool_worker(void *arg)
 {
     (void)arg;
     for (;;) {
+        /* The wait-queue lock is held across the check, so a request queued
+         * after it finds us blocked and wakes us (queue_pool_work). */
+        spin_lock(&work_wq.lock);
         spin_lock(&work_lock);
         if (list_empty(&work)) {
             spin_unlock(&work_lock);
-            spin_lock(&work_wq.lock);
             thread_block(&work_wq);
             continue;
         }
+        spin_unlock(&work_wq.lock);
         struct service *s = list_entry(work.next, struct service, work_node);
         list_del(&s->work_node);
         s->work_queued = false;
@@ -272,8 +275,13 @@ long sys_service_register(struct trap_frame *tf, struct proc *p)
         return -HM_ENOSPC;
     /* invoke */
     struct service *s = kobj_alloc(KC_SERVICE);
-    if (!s)
+    if (!s) {
+        spin_lock(&p->lock);
+        if (p->nservices == idx + 1)
+            p->nservices--;
+        spin_unlock(&p->lock);
         return -HM_ENOMEM;
+    }
     s->obj.type = HM_CAP_SERVICE;
     s->lock = (spinlock_t)SPINLOCK_INIT;
     s->server = p;
@@ -306,6 +314,10 @@ long sys_service_register(struct trap_frame *tf, struct proc *p)
             if (s->mapped & (1ul << i))
                 vm_unmap(p, stack_base(s, i), size);
         kobj_free(KC_SERVICE, s);
+        spin_lock(&p->lock);
+        if (p->nservices == idx + 1) /* give the window back if no one came after */
+            p->nservices--;
+        spin_unlock(&p->lock);
     }
     return err;
 }
@@ -488,6 +500,7 @@ static uint64_t take_stack(struct thread *t, struct service *s, struct call_fram
 {
     f->stack = -1;
     f->reserve = false;
+    f->stack_base = 0;
     /* 1. The chain is already in this service (A -> B -> A): continue on
      *    that invocation's stack, below where it made its call. */
     /* LAB 1 TODO BEGIN: if an outer call of this chain is in service s, reuse its stack below its frame */
@@ -594,7 +607,12 @@ static __noreturn void enter(struct thread *t, struct service *s, struct call_fr
     f->caller_fp_trap = t->fp_trap;
     f->fp_used = false;
     f->server = server;
-    __atomic_fetch_add(&server->nvisitors, 1, __ATOMIC_RELAXED);
+    /* Count in, full barrier, then look at dying (proc_try_teardown does
+     * the mirror image): a dying server is left at once below. */
+    __atomic_add_fetch(&server->nvisitors, 1, __ATOMIC_SEQ_CST);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (f->kind == CALL_USER)
+        t->reclaim_tries = 0; /* the call got its stack */
     t->depth++;
     t->proc = server;
     sched_load_domain(server);
@@ -678,7 +696,7 @@ long sys_call(struct trap_frame *tf, struct proc *p)
 
 /* The memory ran out while looking for a stack: call the reclaimer on its
  * reserve stack; its reply retries the original call (sys_reply). */
-static bool call_reclaimer(struct thread *t, struct trap_frame *tf)
+static bool call_reclaimer(struct thread *t, struct trap_frame *tf, struct service *held)
 {
     spin_lock(&cap_lock);
     struct service *mm = reclaimer;
@@ -702,6 +720,7 @@ static bool call_reclaimer(struct thread *t, struct trap_frame *tf)
         return false;
     }
     t->reclaim_tries++;
+    svc_put(held); /* the original call starts again from scratch after the reply */
     uint64_t regs[8] = { mm->cookie, 64 /* frames wanted */,
                          0,          0,
                          0,          0,
@@ -765,13 +784,8 @@ static long do_call(struct trap_frame *tf, struct proc *p)
         int g = pool_grow(s);
         if (g == 0)
             sp = take_stack(t, s, f);
-        if (!sp && g == -HM_ENOMEM) {
-            svc_put(s);
-            call_reclaimer(t, tf); /* returns only if there is no reclaimer */
-            spin_lock(&cap_lock);
-            s->holds++;
-            spin_unlock(&cap_lock);
-        }
+        if (!sp && g == -HM_ENOMEM)
+            call_reclaimer(t, tf, s); /* returns only if it cannot (then s is still held) */
         if (!sp && take_reserve(s, f))
             sp = f->stack_base + s->stack_size;
         if (!sp) {
@@ -805,8 +819,9 @@ static struct call_frame *pop_call(struct thread *t)
     struct proc *server = t->proc;
     acct_charge(t); /* the server's share of the time */
     give_back_stack(s, f);
-    bool last_visitor = __atomic_sub_fetch(&server->nvisitors, 1, __ATOMIC_ACQ_REL) == 0 &&
-                        READ_ONCE(server->dying);
+    bool last_visitor = __atomic_sub_fetch(&server->nvisitors, 1, __ATOMIC_SEQ_CST) == 0;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    last_visitor = last_visitor && READ_ONCE(server->dying);
     t->depth--;
     t->proc = f->caller;
     sched_load_domain(f->caller);
@@ -857,6 +872,10 @@ void ipc_unwind(int err)
     struct thread *t = current();
     BUG_ON(t->depth == 0);
     struct call_frame *f = pop_call(t);
+    /* It was interrupted because the server died; back in a live domain it
+     * may block again (unless its own process is dying too). */
+    if (!proc_dying(t->home))
+        thread_clear_interrupt(t);
     struct trap_frame *out = f->caller_tf;
     if (f->kind == CALL_RECLAIM) {
         syscall_dispatch(out, HM_SVC_NATIVE); /* retry; it fails cleanly if it must */
@@ -974,6 +993,11 @@ long sys_set_reclaimer(struct trap_frame *tf, struct proc *p)
     spin_lock(&cap_lock);
     int err = cap_lookup(&p->cs, slot, HM_CAP_SERVICE, HM_RIGHT_CONTROL, &c);
     struct service *old = NULL;
+    /* One memory manager for the system: the first live one keeps the role
+     * (stage 3's memory manager is started by init before anyone else). */
+    if (err == 0 && (((struct service *)c->obj)->server->dying ||
+                     (reclaimer && !reclaimer->server->dying && reclaimer->server != p)))
+        err = -HM_EBUSY;
     if (err == 0) {
         struct service *s = (struct service *)c->obj;
         s->holds++;
@@ -1068,12 +1092,12 @@ __attribute__((optimize("omit-frame-pointer"))) void ipc_fast_call(struct trap_f
     uint64_t server_va = cn->server_va, badge = cn->badge;
     f->buf_size = cn->buf_size;
     spin_unlock(&cap_lock);
-    struct proc *server = s->server;
-    int b = 0;
+    int b = 0; /* a binding holds s: check it before touching s */
     while (b < IPC_BOUND_PER_THREAD && t->bound[b].svc != s)
         b++;
-    if (b == IPC_BOUND_PER_THREAD || READ_ONCE(server->dying))
+    if (b == IPC_BOUND_PER_THREAD)
         return;
+    struct proc *server = s->server;
     for (unsigned d = 0; d < depth; d++)
         if (t->calls[d].svc == s)
             return;
@@ -1092,13 +1116,20 @@ __attribute__((optimize("omit-frame-pointer"))) void ipc_fast_call(struct trap_f
     f->caller_fp_trap = t->fp_trap;
     f->fp_used = false;
     f->server = server;
-    __atomic_fetch_add(&server->nvisitors, 1, __ATOMIC_RELAXED);
+    /* Count in, full barrier, check dying (see enter()). */
+    __atomic_add_fetch(&server->nvisitors, 1, __ATOMIC_SEQ_CST);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (unlikely(READ_ONCE(server->dying))) {
+        if (__atomic_sub_fetch(&server->nvisitors, 1, __ATOMIC_SEQ_CST) == 0)
+            proc_try_teardown(server);
+        return; /* the general path answers -HM_EPIPE */
+    }
     t->depth = depth + 1;
     t->proc = server;
     fast_space(c, server);
     t->fp_trap = true;
     fast_fp_trap(c, true);
-    ipc_eret_server(tf, s->entry, f->stack_base + s->stack_size, s->cookie, len, server_va,
+    ipc_eret_server(s->cookie, tf, s->entry, f->stack_base + s->stack_size, len, server_va,
                     HM_NO_SLOT | (badge << 32));
 }
 
@@ -1116,7 +1147,11 @@ __attribute__((optimize("omit-frame-pointer"))) void ipc_fast_reply(struct trap_
         return;
     /* invoke */
     fast_acct(t);
-    __atomic_fetch_sub(&server->nvisitors, 1, __ATOMIC_RELEASE);
+    if (unlikely(__atomic_sub_fetch(&server->nvisitors, 1, __ATOMIC_SEQ_CST) == 0)) {
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        if (READ_ONCE(server->dying)) /* killed just now: we were its last visitor */
+            proc_try_teardown(server);
+    }
     t->depth = depth - 1;
     t->proc = caller;
     fast_space(c, caller);

@@ -112,10 +112,36 @@ static void memobj_maybe_free(struct memobj *m)
     }
 }
 
+struct list all_procs = LIST_INIT(all_procs);
+spinlock_t all_procs_lock = SPINLOCK_INIT;
+
+static void proc_free_struct(struct proc *p)
+{
+    spin_lock(&all_procs_lock);
+    list_del(&p->all_node);
+    spin_unlock(&all_procs_lock);
+    kobj_free(KC_PROC, p);
+}
+
 static void proc_maybe_free(struct proc *p)
 {
-    if (p->dead && p->obj.refs == 0 && p->holds == 0 && p->nunreaped == 0)
-        kobj_free(KC_PROC, p);
+    if (p->dead && p->obj.refs == 0 && p->holds == 0 && READ_ONCE(p->nunreaped) == 0)
+        proc_free_struct(p);
+}
+
+void proc_report(void)
+{
+    struct list *pos;
+    spin_lock(&all_procs_lock);
+    list_for_each(pos, &all_procs)
+    {
+        const struct proc *p = list_entry(pos, struct proc, all_node);
+        printk("proc: %s[%u] alive: dying %d dead %d caps %u holds %u threads %u unreaped %u "
+               "visitors %u\n",
+               p->name, p->pid, p->dying, p->dead, p->obj.refs, p->holds, p->nthreads, p->nunreaped,
+               p->nvisitors);
+    }
+    spin_unlock(&all_procs_lock);
 }
 
 void proc_maybe_free_locked(struct proc *p)
@@ -194,13 +220,15 @@ void cap_unlock(void)
     }
 }
 
+/* Never runs deferred releases (plain unlock): it is called under another
+ * process's lock, and those releases may take process locks. */
 void proc_put(struct proc *p)
 {
     spin_lock(&cap_lock);
     BUG_ON(p->holds == 0);
     p->holds--;
     proc_maybe_free(p);
-    cap_unlock();
+    spin_unlock(&cap_lock);
 }
 
 void thread_put(struct thread *t)
@@ -566,6 +594,10 @@ static void proc_free_caps(struct proc *p)
     if (p->cs_pa) {
         spin_lock(&cap_lock);
         cspace_destroy(&p->cs, &kobj_cap_ops);
+        /* Nothing may be copied into it any more (a dead process can still
+         * be named by capabilities): every slot is now out of range. */
+        p->cs.slots = NULL;
+        p->cs.nslots = 0;
         cap_unlock();
         frame_free(p->cs_pa, p->cs_order);
         p->cs_pa = 0;
@@ -589,6 +621,9 @@ static struct proc *proc_alloc(const char *name)
     waitq_init(&p->exitq);
     p->pid = __atomic_fetch_add(&pid_next, 1, __ATOMIC_RELAXED);
     strlcpy(p->name, name, sizeof(p->name));
+    spin_lock(&all_procs_lock);
+    list_add_tail(&all_procs, &p->all_node);
+    spin_unlock(&all_procs_lock);
 
     size_t cs_bytes = HM_CSPACE_SLOTS * sizeof(struct cap);
     while (((size_t)PAGE_SIZE << p->cs_order) < cs_bytes)
@@ -602,7 +637,7 @@ static struct proc *proc_alloc(const char *name)
     p->asid = asid > 0 ? (unsigned)asid : 0;
     if (!p->cs_pa || !p->regions_pa || asid <= 0 || pt_init(&p->pt, &user_pt_ops) < 0) {
         proc_free_resources(p);
-        kobj_free(KC_PROC, p);
+        proc_free_struct(p);
         return NULL;
     }
     cspace_init(&p->cs, phys_to_virt(p->cs_pa), HM_CSPACE_SLOTS);
@@ -675,7 +710,7 @@ int proc_spawn(const char *name, const char *arg, size_t arglen, int cpu, struct
         proc_free_memory(p);
         spin_unlock(&p->lock);
         proc_free_caps(p);
-        kobj_free(KC_PROC, p);
+        proc_free_struct(p);
         return err;
     }
     thread_set_user_reg(t, 1, arglen); /* x0 = the argument, x1 = its length */
@@ -714,6 +749,9 @@ void proc_kill(struct proc *p, int status)
 
 void proc_try_teardown(struct proc *p)
 {
+    /* Pairs with the visitor side (ipc.c): count in, full barrier, check
+     * dying - so either the visitor sees dying or we see the visitor. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     spin_lock(&p->lock);
     if (p->torn_down || p->nthreads || READ_ONCE(p->nvisitors) || !p->dying) {
         spin_unlock(&p->lock);
@@ -726,12 +764,18 @@ void proc_try_teardown(struct proc *p)
      * buffers from this and other processes. */
     proc_free_caps(p);
     ipc_proc_dead(p);
+    /* Wake the waiters first: p must not be freed while its exitq is used. */
     spin_lock(&p->exitq.lock);
     spin_lock(&cap_lock); /* proc_maybe_free() reads it under cap_lock */
     p->dead = true;
+    p->holds++; /* ours, until the waiters are woken */
     spin_unlock(&cap_lock);
     spin_unlock(&p->exitq.lock);
     waitq_wake_all(&p->exitq, 0);
+    /* Everything else that referred to p may be gone already (its last
+     * capability deleted, its threads reaped, when the last visiting call
+     * tears it down): then this is the moment it can be freed. */
+    proc_put(p);
 }
 
 void proc_thread_exit(struct thread *t)
@@ -761,7 +805,7 @@ void proc_thread_reaped(struct thread *t)
     t->reaped = true;
     thread_maybe_free(t);
     if (p) {
-        p->nunreaped--;
+        __atomic_sub_fetch(&p->nunreaped, 1, __ATOMIC_SEQ_CST);
         proc_maybe_free(p);
     }
     cap_unlock();

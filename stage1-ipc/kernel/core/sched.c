@@ -194,10 +194,15 @@ int thread_block(struct waitq *wq)
 {
     struct cpu *c = this_cpu();
     struct thread *t = c->curr;
+    spin_lock(&c->rq_lock);
+    if (t->intr) { /* interrupted before it could block: do not */
+        spin_unlock(&c->rq_lock);
+        spin_unlock(&wq->lock);
+        return -HM_EINTR;
+    }
     list_add_tail(&wq->head, &t->rq_node);
     t->waiting = wq;
     t->wake_result = 0;
-    spin_lock(&c->rq_lock);
     t->state = T_BLOCKED;
     spin_unlock(&wq->lock);
     schedule_locked(c);
@@ -230,8 +235,22 @@ unsigned waitq_wake_all(struct waitq *wq, int result)
     return n;
 }
 
+void thread_clear_interrupt(struct thread *t)
+{
+    struct cpu *c = &cpus[t->cpu];
+    spin_lock(&c->rq_lock);
+    t->intr = false;
+    spin_unlock(&c->rq_lock);
+}
+
 void thread_interrupt(struct thread *t)
 {
+    /* First make it sticky, so a thread that is about to block does not
+     * (thread_block/thread_sleep check it under the same lock). */
+    struct cpu *rc = &cpus[t->cpu];
+    spin_lock(&rc->rq_lock);
+    t->intr = true;
+    spin_unlock(&rc->rq_lock);
     struct waitq *wq = READ_ONCE(t->waiting);
     if (wq) {
         spin_lock(&wq->lock);
@@ -266,6 +285,10 @@ int thread_sleep(uint64_t ns)
     if (delta == 0)
         delta = 1;
     spin_lock(&c->rq_lock);
+    if (t->intr) {
+        spin_unlock(&c->rq_lock);
+        return -HM_EINTR;
+    }
     t->wake_at = read_sysreg(cntpct_el0) + delta;
     t->wake_result = 0;
     list_add_tail(&c->sleepers, &t->sleep_node);

@@ -233,7 +233,7 @@ static long sys_thread_create(struct trap_frame *tf, struct proc *p)
     if (!dying) {
         list_add_tail(&p->threads, &t->proc_node);
         p->nthreads++;
-        p->nunreaped++;
+        __atomic_add_fetch(&p->nunreaped, 1, __ATOMIC_SEQ_CST);
     }
     spin_unlock(&p->lock);
     if (!dying) {
@@ -246,7 +246,7 @@ static long sys_thread_create(struct trap_frame *tf, struct proc *p)
             spin_lock(&p->lock);
             list_del(&t->proc_node);
             p->nthreads--;
-            p->nunreaped--;
+            __atomic_sub_fetch(&p->nunreaped, 1, __ATOMIC_SEQ_CST);
             spin_unlock(&p->lock);
         }
         thread_discard(t);

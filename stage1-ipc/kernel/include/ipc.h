@@ -131,7 +131,7 @@ void notify_release(struct notify *n);
 void ipc_enter_frame(struct trap_frame *at, const uint64_t regs[8], uint64_t pc,
                      uint64_t sp) __noreturn;
 void ipc_return_to(struct trap_frame *tf) __noreturn;
-void ipc_eret_server(struct trap_frame *tf, uint64_t pc, uint64_t sp, uint64_t cookie, uint64_t len,
+void ipc_eret_server(uint64_t cookie, struct trap_frame *tf, uint64_t pc, uint64_t sp, uint64_t len,
                      uint64_t buf, uint64_t info) __noreturn;
 void fp_zero(void);
 

@@ -61,5 +61,7 @@ void *kobj_alloc(enum kcache kc);
 void kobj_free(enum kcache kc, void *obj);
 /** Objects alive, all types. */
 uint64_t kobj_live(void);
+/** Print the live objects of each type (leak reports). */
+void kobj_report(void);
 
 #endif

@@ -51,7 +51,8 @@ struct proc {
     unsigned nregions;
     struct list threads;
     unsigned nthreads;  /* own threads not yet exited */
-    unsigned nunreaped; /* own threads whose stacks are not yet freed */
+    unsigned nunreaped; /* own threads whose stacks are not yet freed (atomic: counted up
+                           under p->lock by thread creation, down under cap_lock by reaping) */
     unsigned nvisitors; /* calls of other threads in this domain (atomic) */
     bool dying;         /* killed or exiting: threads leave at kernel exit */
     bool torn_down;     /* address space and capabilities released */
@@ -62,8 +63,9 @@ struct proc {
     /* Accounting (counter ticks / pages), charged to this process as root caller */
     uint64_t acct_cpu, acct_cpu_servers; /* of its threads that have ended */
     uint64_t acct_mem_pages, acct_mem_pages_total;
-    unsigned holds;     /* kernel references besides capabilities */
-    struct waitq exitq; /* hm_wait() callers */
+    unsigned holds;       /* kernel references besides capabilities */
+    struct waitq exitq;   /* hm_wait() callers */
+    struct list all_node; /* in all_procs (leak reports, gdb) */
     unsigned pid;
     char name[32];
 };
@@ -107,6 +109,11 @@ int vm_unmap(struct proc *p, uint64_t va, uint64_t len);
 int copy_from_user(struct proc *p, void *dst, uint64_t src, uint64_t len);
 int copy_to_user(struct proc *p, uint64_t dst, const void *src, uint64_t len);
 
+/** Every process not yet freed (under all_procs_lock). */
+extern struct list all_procs;
+extern spinlock_t all_procs_lock;
+/** Print the processes not yet freed and what keeps each (leak reports). */
+void proc_report(void);
 /** Under cap_lock: free p if nothing refers to it any more. */
 void proc_maybe_free_locked(struct proc *p);
 

@@ -73,6 +73,8 @@ struct thread {
     struct waitq exitq; /* joiners */
     unsigned holds;     /* system calls using the object (under cap_lock) */
     bool reaped;        /* its stack is freed: the object may go (under cap_lock) */
+    bool intr;          /* interrupted (killed, or its server died): blocking returns -HM_EINTR
+                  until cleared (under its run-queue lock) */
     /* IPC by thread migration (ipc.c) */
     unsigned depth; /* calls in progress */
     struct call_frame calls[HM_IPC_MAX_DEPTH];
@@ -144,8 +146,10 @@ void sched_yield(void);
 int thread_block(struct waitq *wq);
 /** Wake every thread on wq with `result`; returns how many. */
 unsigned waitq_wake_all(struct waitq *wq, int result);
-/** Wake `t` from whatever it blocks or sleeps on, with -HM_EINTR. */
+/** Wake `t` from whatever it blocks or sleeps on, with -HM_EINTR; it also
+ *  will not block again until thread_clear_interrupt(). */
 void thread_interrupt(struct thread *t);
+void thread_clear_interrupt(struct thread *t);
 /** Sleep for ns nanoseconds (tick granularity). Returns 0 or -HM_EINTR. */
 int thread_sleep(uint64_t ns);
 /** End the calling thread.  Never returns. */

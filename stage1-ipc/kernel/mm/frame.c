@@ -211,6 +211,12 @@ void kobj_free(enum kcache kc, void *obj)
     BUG_ON(err < 0);
 }
 
+void kobj_report(void)
+{
+    for (unsigned i = 0; i < KC_COUNT; i++)
+        printk("kobj: %s: %lu live\n", kcache_name[i], slab_live(&caches[i].cache));
+}
+
 uint64_t kobj_live(void)
 {
     uint64_t n = 0;

@@ -154,6 +154,10 @@ KTEST_LATE(no_leaks_after_user_programs)
     for (int i = 0; i < 50 && (frame_free_count() != boot_free_frames || kobj_live() != boot_kobjs);
          i++)
         thread_sleep(1000000);
+    if (kobj_live() != boot_kobjs) {
+        kobj_report(); /* which type leaked */
+        proc_report();
+    }
     KT_ASSERT_EQ(kobj_live(), boot_kobjs);
     KT_ASSERT_EQ(frame_free_count(), boot_free_frames);
 }

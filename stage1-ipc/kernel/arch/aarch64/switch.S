@@ -114,49 +114,47 @@ ipc_enter_frame:
     b       trap_return
 
 /*
- * ipc_eret_server(tf, pc, sp, cookie, len, buf, info): enter a server
+ * ipc_eret_server(cookie, tf, pc, sp, len, buf, info): enter a server
  * directly, without building a frame: SP_EL1 = tf (the caller's frame, so
  * the server's exceptions land below it), x0 = cookie, x1..x4 = the
  * message words from the caller's frame, x5..x7 = len, buf, info, every
- * other general register zero, SP_EL0 = sp, return to EL0t at pc.
+ * other general register and TPIDR_EL0 zero, SP_EL0 = sp, return to EL0t
+ * at pc.  The zeros are loaded in pairs from a zero quadword: fewer
+ * instructions than 23 moves (this is the IPC fast path).
  */
     .globl ipc_eret_server
 ipc_eret_server:
-    mov     sp, x0
-    msr     elr_el1, x1
-    msr     sp_el0, x2
+    mov     sp, x1
+    msr     elr_el1, x2
+    msr     sp_el0, x3
     msr     spsr_el1, xzr
-    mov     x8, x0
-    mov     x0, x3                  // cookie
+    msr     tpidr_el0, xzr          // not the caller's thread pointer either
     mov     x7, x6                  // info
     mov     x6, x5                  // buffer
     mov     x5, x4                  // length
-    ldp     x1, x2, [x8, #TF_X(1)]  // the message words, from the caller's frame
-    ldp     x3, x4, [x8, #TF_X(3)]
-    mov     x8, xzr
-    mov     x9, xzr
-    mov     x10, xzr
-    mov     x11, xzr
-    mov     x12, xzr
-    mov     x13, xzr
-    mov     x14, xzr
-    mov     x15, xzr
-    mov     x16, xzr
-    mov     x17, xzr
-    mov     x18, xzr
-    mov     x19, xzr
-    mov     x20, xzr
-    mov     x21, xzr
-    mov     x22, xzr
-    mov     x23, xzr
-    mov     x24, xzr
-    mov     x25, xzr
-    mov     x26, xzr
-    mov     x27, xzr
-    mov     x28, xzr
-    mov     x29, xzr
+    ldp     x3, x4, [x1, #TF_X(3)]  // the message words, from the caller's frame
+    ldp     x1, x2, [x1, #TF_X(1)]
+    adrp    x30, ipc_zero_pair
+    add     x30, x30, :lo12:ipc_zero_pair
+    ldp     x8, x9, [x30]
+    ldp     x10, x11, [x30]
+    ldp     x12, x13, [x30]
+    ldp     x14, x15, [x30]
+    ldp     x16, x17, [x30]
+    ldp     x18, x19, [x30]
+    ldp     x20, x21, [x30]
+    ldp     x22, x23, [x30]
+    ldp     x24, x25, [x30]
+    ldp     x26, x27, [x30]
+    ldp     x28, x29, [x30]
     mov     x30, xzr
     eret
+
+    .section ".rodata", "a"
+    .balign 16
+ipc_zero_pair:
+    .quad   0, 0
+    .text
 
 /* ipc_return_to(tf): return to EL0 with the registers in tf. */
     .globl ipc_return_to
