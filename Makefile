@@ -11,6 +11,8 @@
 #   QEMU_MACHINE_OPTS=   extra -M options for virt, e.g. virtualization=on,gic-version=3
 #   QEMU_CPU=cortex-a72  QEMU virt CPU model (max: pointer auth + BTI)
 #   APPEND=      extra kernel bootargs
+#   KCONFIG="CONFIG_X=y ..." VARIANT=name   extra configuration, built in
+#                build/<board>/stage<N>-<name>/ (e.g. a service in another class)
 
 STAGE ?= 1
 BOARD ?= virt
@@ -60,7 +62,11 @@ $(error stage $(STAGE) ($(word $(STAGE),$(ALL_STAGES))) has no code yet; see its
 endif
 endif
 
-O := build/$(BOARD)/stage$(STAGE)$(if $(filter 1,$(TEST)),-test)
+# VARIANT names a build with extra configuration (KCONFIG="CONFIG_X=y ...")
+# in a folder of its own, e.g. the same stage with a service placed elsewhere.
+VARIANT ?=
+KCONFIG ?=
+O := build/$(BOARD)/stage$(STAGE)$(if $(filter 1,$(TEST)),-test)$(if $(VARIANT),-$(VARIANT))
 RPI4_DTB := cache/linux/bcm2711-rpi-4-b.dtb
 
 kernel-y :=
@@ -81,7 +87,7 @@ KCONFIG_FORCE += CONFIG_KTEST=y
 else
 KCONFIG_FORCE += CONFIG_KTEST=n
 endif
-KCONFIG_FORCE += CONFIG_STAGE=$(STAGE) CONFIG_BOARD_$(shell echo $(BOARD) | tr a-z A-Z)=y
+KCONFIG_FORCE += CONFIG_STAGE=$(STAGE) CONFIG_BOARD_$(shell echo $(BOARD) | tr a-z A-Z)=y $(KCONFIG)
 
 # ---- kernel ----------------------------------------------------------------
 GCC_INC = $(shell $(CC) -print-file-name=include 2>/dev/null)

@@ -51,6 +51,24 @@ void cap_unlock(void);
 static unsigned svc_ids, conn_badges;
 static struct service *reclaimer; /* held: svc->holds */
 
+/* The name service of stage 1: a kernel table of published services.  Each
+ * entry holds a copy of the publisher's capability in the kernel's own
+ * cspace, and look-ups copy from it, so the publisher's revoke removes the
+ * entry, every capability looked up and every connection made with them. */
+#define NAMES 32
+static struct cap name_slots[NAMES];
+static struct cspace name_cs;
+static char names[NAMES][HM_NAME_MAX + 1];
+static bool names_ready;
+
+static void names_init_locked(void)
+{
+    if (!names_ready) {
+        cspace_init(&name_cs, name_slots, NAMES);
+        names_ready = true;
+    }
+}
+
 /* ---- services and their stack pools --------------------------------------- */
 
 static uint64_t stack_base(const struct service *s, int i)
@@ -176,8 +194,61 @@ static void pool_worker(void *arg)
     }
 }
 
+/* The kernel as the "server" of IC0 services: never dying, no address
+ * space, no capabilities of its own. */
+static struct proc ic0_kernel = { .name = "kernel" };
+extern const struct ic0_service __ic0_services_start[], __ic0_services_end[];
+
+static void ic0_publish(const struct ic0_service *d)
+{
+    struct service *s = kobj_alloc(KC_SERVICE);
+    if (!s)
+        panic("ipc: no memory for IC0 service %s", d->name);
+    s->obj.type = HM_CAP_SERVICE;
+    s->lock = (spinlock_t)SPINLOCK_INIT;
+    s->server = &ic0_kernel;
+    s->ic0 = d->handler;
+    s->id = __atomic_add_fetch(&svc_ids, 1, __ATOMIC_RELAXED);
+    list_init(&s->work_node);
+    spin_lock(&cap_lock);
+    names_init_locked();
+    int err = -HM_ENOSPC;
+    for (unsigned i = 0; i < NAMES && err == -HM_ENOSPC; i++) {
+        if (!name_slots[i].obj) {
+            err = cap_insert(&name_cs, i, &s->obj, HM_RIGHT_CALL | HM_RIGHT_GRANT);
+            if (err == 0)
+                strlcpy(names[i], d->name, sizeof(names[i]));
+        }
+    }
+    ic0_kernel.holds++; /* never freed: the kernel is no process */
+    spin_unlock(&cap_lock);
+    if (err < 0)
+        panic("ipc: cannot publish IC0 service %s (%d)", d->name, err);
+    printk("ipc: IC0 service %s linked into the kernel\n", d->name);
+}
+
+/* A call to an IC0 service: a function call on the caller's thread, in the
+ * kernel; only the short message (no buffer, no grant). */
+static long ic0_call(struct trap_frame *tf, struct service *s, uint32_t badge)
+{
+    struct hm_msg m = { .w = { tf->x[1], tf->x[2], tf->x[3], tf->x[4] },
+                        .len = 0,
+                        .buf = NULL,
+                        .grant = HM_NO_SLOT,
+                        .badge = badge };
+    long status = s->ic0(&m);
+    tf->x[1] = m.w[0];
+    tf->x[2] = m.w[1];
+    tf->x[3] = m.w[2];
+    tf->x[4] = m.w[3];
+    tf->x[5] = 0;
+    return status;
+}
+
 void ipc_init(void)
 {
+    for (const struct ic0_service *d = __ic0_services_start; d < __ic0_services_end; d++)
+        ic0_publish(d);
     waitq_init(&work_wq);
     struct thread *t = thread_create_kernel(pool_worker, NULL, 0, HM_PRIO_DEFAULT, "ipc-pool");
     if (!t)
@@ -338,6 +409,8 @@ long sys_connect(struct trap_frame *tf, struct proc *p)
         err = cspace_slot_free(&p->cs, dslot);
     if (err == 0 && s->server->dying)
         err = -HM_EPIPE;
+    if (err == 0 && s->ic0 && size)
+        err = -HM_EINVAL; /* an IC0 service is not a process: no shared buffer */
     if (err == 0) {
         s->holds++;
         p->holds++;
@@ -405,16 +478,6 @@ fail:
     return err;
 }
 
-/* The name service of stage 1: a kernel table of published services.  Each
- * entry holds a copy of the publisher's capability in the kernel's own
- * cspace, and look-ups copy from it, so the publisher's revoke removes the
- * entry, every capability looked up and every connection made with them. */
-#define NAMES 32
-static struct cap name_slots[NAMES];
-static struct cspace name_cs;
-static char names[NAMES][HM_NAME_MAX + 1];
-static bool names_ready;
-
 static void names_forget(struct proc *p)
 {
     spin_lock(&cap_lock);
@@ -452,10 +515,7 @@ long sys_name_publish(struct trap_frame *tf, struct proc *p)
         return err;
     unsigned slot = tf->x[2] > UINT32_MAX ? UINT32_MAX : (unsigned)tf->x[2];
     spin_lock(&cap_lock);
-    if (!names_ready) {
-        cspace_init(&name_cs, name_slots, NAMES);
-        names_ready = true;
-    }
+    names_init_locked();
     err = cap_lookup(&p->cs, slot, HM_CAP_SERVICE, HM_RIGHT_GRANT | HM_RIGHT_CALL, NULL);
     int free_i = -1;
     for (int i = 0; err == 0 && i < NAMES; i++) {
@@ -760,11 +820,19 @@ static long do_call(struct trap_frame *tf, struct proc *p)
         if (err == 0 && gdst == HM_NO_SLOT)
             err = -HM_ENOSPC;
     }
+    if (err == 0 && s->ic0 && gslot != HM_NO_SLOT)
+        err = -HM_EINVAL; /* nothing can be granted to the kernel */
     if (err == 0)
         s->holds++;
+    uint32_t badge = err == 0 ? cn->badge : 0;
     spin_unlock(&cap_lock);
     if (err < 0)
         return err;
+    if (s->ic0) { /* IC0: a direct call */
+        long status = ic0_call(tf, s, badge);
+        svc_put(s);
+        return status;
+    }
     /* a stack */
     struct call_frame *f = &t->calls[t->depth];
     f->kind = CALL_USER;
@@ -1092,7 +1160,7 @@ __attribute__((optimize("omit-frame-pointer"))) void ipc_fast_call(struct trap_f
     uint64_t server_va = cn->server_va, badge = cn->badge;
     f->buf_size = cn->buf_size;
     spin_unlock(&cap_lock);
-    int b = 0; /* a binding holds s: check it before touching s */
+    int b = 0; /* a binding holds s: check it before touching s (IC0 services have none) */
     while (b < IPC_BOUND_PER_THREAD && t->bound[b].svc != s)
         b++;
     if (b == IPC_BOUND_PER_THREAD)

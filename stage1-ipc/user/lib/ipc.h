@@ -22,16 +22,9 @@
 #define HM_USER_IPC_H
 
 #include "hm.h"
+#include <hm/service.h>
 
-struct hm_msg {
-    uint64_t w[4];  /* short message: 4 words each way */
-    uint64_t len;   /* bytes of the long message in the connection's buffer */
-    void *buf;      /* (in a handler) the buffer as mapped in the server */
-    uint32_t grant; /* (in a handler) slot of a granted capability, or HM_NO_SLOT */
-    uint32_t badge; /* (in a handler) which connection called */
-};
-
-typedef long (*hm_handler_t)(struct hm_msg *m);
+/* struct hm_msg and hm_handler_t: <hm/service.h>, shared with the kernel (IC0). */
 
 /* The entry every service registered by hm_service_register() has (ipc.S). */
 void hm_service_entry(void);
