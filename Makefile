@@ -78,8 +78,9 @@ user-inc :=
 user-progs :=
 user-test-progs :=
 initramfs-test-extra :=
-include $(foreach d,$(STAGE_DIRS),$(wildcard $(d)/stage.mk))
+# The configuration first: stage.mk files choose sources by CONFIG_* values.
 -include $(O)/.config
+include $(foreach d,$(STAGE_DIRS),$(wildcard $(d)/stage.mk))
 
 ifeq ($(TEST),1)
 kernel-y += $(ktest-y)
@@ -181,7 +182,8 @@ define user_prog_rule
 $(O)/user/$(1): $($(1)-src) $(user-lib) $(wildcard $(addsuffix /*.h,$(user-inc)) $(addsuffix /*/*.h,$(user-inc))) | deps
 	@mkdir -p $$(dir $$@)
 	$(SAY) "  UCC     $$@"
-	$(Q)$(UCC) $(UCFLAGS) -DUTEST_SUITE='"$(or $($(1)-suite),stage$(STAGE))"' -o $$@ $($(1)-src) $(user-lib)
+	$(Q)$(UCC) $(UCFLAGS) $($(1)-cflags) -DUTEST_SUITE='"$(or $($(1)-suite),stage$(STAGE))"' \
+	    -o $$@ $($(1)-src) $(user-lib)
 	$(Q)if $(OBJDUMP) -d $$@ | grep -q 'svc[[:space:]]*#0x0$$$$'; then \
 	    echo "$$@: contains a Linux system call (svc #0): a musl function that is not system-call free"; \
 	    rm -f $$@; exit 1; fi

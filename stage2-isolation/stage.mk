@@ -1,15 +1,36 @@
 # SPDX-License-Identifier: MIT
 #
 # stage.mk - what stage 2 (differentiated isolation classes) adds to a build.
-# So far: the hardware watchpoints IC1 domains are made of.  See README.md
-# for what is done and what comes next.
+# So far: IC0 services (handlers linked into the kernel), the kv test
+# service placed in IC0 or IC2 by configuration, and the hardware
+# watchpoints IC1 domains are made of.  See README.md.
 
 S2 := stage2-isolation
 S2K := $(S2)/kernel
 
-kernel-inc += $(S2K)/arch/aarch64/include
+kernel-inc += $(S2K)/include $(S2K)/arch/aarch64/include
 kernel-y += $(S2K)/arch/aarch64/debug.c
-# TODO(stage2): IC0/IC1/IC2 placement, the IC1 gate, the scanner in the build, PAC/BTI.
+kernel-y += $(S2K)/ic0.c
+kernel-y += $(S2K)/placement.c
+# TODO(stage2): IC1 domains (gate, loader, layout), the scanner on IC1 objects, PAC/BTI.
+
+# The kv service: one source (services/kv.c), placed by configuration.
+ifeq ($(CONFIG_KV_IC0),y)
+kernel-y += $(S2)/services/kv.c $(S2K)/kv_ic0.c
+$(O)/obj/$(S2)/services/kv.c.o: EXTRA_CFLAGS := -DKV_CLASS=0 -Istage1-ipc/kernel/include/uapi
+endif
+ifeq ($(CONFIG_KV_IC2),y)
+user-progs += kvsrv
+kvsrv-src := $(S2)/user/kvsrv.c $(S2)/services/kv.c
+kvsrv-path := bin/kvsrv
+kvsrv-cflags := -DKV_CLASS=2
+endif
 
 ktest-y += $(S2)/tests/ktest/watchpoint_test.c
 $(O)/obj/$(S2)/tests/ktest/%.c.o: EXTRA_CFLAGS := -DKTEST_SUITE='"stage2"'
+
+# The stage's user-level tests, run by init after stage 1's.
+user-test-progs += utest2
+utest2-src := $(wildcard $(S2)/tests/user/*.c)
+utest2-path := bin/utest2
+utest2-suite := stage2

@@ -26,6 +26,9 @@
 #include <kernel.h>
 #include <cap.h>
 #include <ipc.h>
+#ifdef CONFIG_STAGE2
+#include <ic0.h> /* stage 2: IC0 services */
+#endif
 #include <mm.h>
 #include <panic.h>
 #include <printk.h>
@@ -194,22 +197,19 @@ static void pool_worker(void *arg)
     }
 }
 
-/* The kernel as the "server" of IC0 services: never dying, no address
- * space, no capabilities of its own. */
-static struct proc ic0_kernel = { .name = "kernel" };
-extern const struct ic0_service __ic0_services_start[], __ic0_services_end[];
-
-static void ic0_publish(const struct ic0_service *d)
+bool ipc_name_exists(const char *name)
 {
-    struct service *s = kobj_alloc(KC_SERVICE);
-    if (!s)
-        panic("ipc: no memory for IC0 service %s", d->name);
-    s->obj.type = HM_CAP_SERVICE;
-    s->lock = (spinlock_t)SPINLOCK_INIT;
-    s->server = &ic0_kernel;
-    s->ic0 = d->handler;
-    s->id = __atomic_add_fetch(&svc_ids, 1, __ATOMIC_RELAXED);
-    list_init(&s->work_node);
+    bool found = false;
+    spin_lock(&cap_lock);
+    for (unsigned i = 0; names_ready && i < NAMES && !found; i++)
+        found = name_slots[i].obj && !strcmp(names[i], name);
+    spin_unlock(&cap_lock);
+    return found;
+}
+
+/* Put `s` in the name table under `name` (kernel-made services: IC0). */
+int ipc_name_insert(const char *name, struct service *s)
+{
     spin_lock(&cap_lock);
     names_init_locked();
     int err = -HM_ENOSPC;
@@ -217,38 +217,18 @@ static void ic0_publish(const struct ic0_service *d)
         if (!name_slots[i].obj) {
             err = cap_insert(&name_cs, i, &s->obj, HM_RIGHT_CALL | HM_RIGHT_GRANT);
             if (err == 0)
-                strlcpy(names[i], d->name, sizeof(names[i]));
+                strlcpy(names[i], name, sizeof(names[i]));
         }
     }
-    ic0_kernel.holds++; /* never freed: the kernel is no process */
     spin_unlock(&cap_lock);
-    if (err < 0)
-        panic("ipc: cannot publish IC0 service %s (%d)", d->name, err);
-    printk("ipc: IC0 service %s linked into the kernel\n", d->name);
-}
-
-/* A call to an IC0 service: a function call on the caller's thread, in the
- * kernel; only the short message (no buffer, no grant). */
-static long ic0_call(struct trap_frame *tf, struct service *s, uint32_t badge)
-{
-    struct hm_msg m = { .w = { tf->x[1], tf->x[2], tf->x[3], tf->x[4] },
-                        .len = 0,
-                        .buf = NULL,
-                        .grant = HM_NO_SLOT,
-                        .badge = badge };
-    long status = s->ic0(&m);
-    tf->x[1] = m.w[0];
-    tf->x[2] = m.w[1];
-    tf->x[3] = m.w[2];
-    tf->x[4] = m.w[3];
-    tf->x[5] = 0;
-    return status;
+    return err;
 }
 
 void ipc_init(void)
 {
-    for (const struct ic0_service *d = __ic0_services_start; d < __ic0_services_end; d++)
-        ic0_publish(d);
+#ifdef CONFIG_STAGE2 /* stage 2: services linked into the kernel (IC0) */
+    ic0_init();
+#endif
     waitq_init(&work_wq);
     struct thread *t = thread_create_kernel(pool_worker, NULL, 0, HM_PRIO_DEFAULT, "ipc-pool");
     if (!t)
@@ -409,8 +389,10 @@ long sys_connect(struct trap_frame *tf, struct proc *p)
         err = cspace_slot_free(&p->cs, dslot);
     if (err == 0 && s->server->dying)
         err = -HM_EPIPE;
+#ifdef CONFIG_STAGE2
     if (err == 0 && s->ic0 && size)
         err = -HM_EINVAL; /* an IC0 service is not a process: no shared buffer */
+#endif
     if (err == 0) {
         s->holds++;
         p->holds++;
@@ -820,19 +802,25 @@ static long do_call(struct trap_frame *tf, struct proc *p)
         if (err == 0 && gdst == HM_NO_SLOT)
             err = -HM_ENOSPC;
     }
+#ifdef CONFIG_STAGE2
     if (err == 0 && s->ic0 && gslot != HM_NO_SLOT)
         err = -HM_EINVAL; /* nothing can be granted to the kernel */
+#endif
     if (err == 0)
         s->holds++;
     uint32_t badge = err == 0 ? cn->badge : 0;
     spin_unlock(&cap_lock);
     if (err < 0)
         return err;
-    if (s->ic0) { /* IC0: a direct call */
+#ifdef CONFIG_STAGE2
+    if (s->ic0) { /* stage 2, IC0: a direct function call */
         long status = ic0_call(tf, s, badge);
         svc_put(s);
         return status;
     }
+#else
+    (void)badge;
+#endif
     /* a stack */
     struct call_frame *f = &t->calls[t->depth];
     f->kind = CALL_USER;

@@ -130,6 +130,7 @@ static void irq_timer_init(const void *fdt)
 }
 
 bool ktest_mode, bench_mode;
+void stage2_start_services(void);
 static struct thread kinit_thread;
 extern char _head[], _end[];
 void smp_boot(const void *fdt);
@@ -235,6 +236,9 @@ void kmain(paddr_t dtb_pa, paddr_t image_pa, unsigned entry_el)
                    NULL)) /* boot check only (tests, `make run APPEND=poweroff`) */
         finish(0);
     dt_bootarg(fdt, "token", &tok, &tlen);
+#ifdef CONFIG_STAGE2 /* stage 2: services placed in IC2 start as processes here */
+    stage2_start_services();
+#endif
     if (IS_ENABLED_KTEST && dt_bootarg(fdt, "ktest", &arg, &len)) {
         ktest_mode = true;
         if (len) { /* one named test, e.g. a deliberate fault */

@@ -50,18 +50,13 @@ struct service {
     bool work_queued;
     struct list work_node; /* on the pool worker's list */
     unsigned id;
-    hm_handler_t ic0;      /* IC0: the handler, linked into the kernel (no stacks, no buffer) */
+    hm_handler_t ic0; /* stage 2, IC0: the handler linked into the kernel (no stacks, no buffer) */
 };
 
-/** An IC0 service: a handler linked into the kernel, published under `name`
- *  at boot; calls to it are direct function calls on the caller's thread. */
-struct ic0_service {
-    const char *name;
-    hm_handler_t handler;
-};
-#define IC0_SERVICE(var, svc_name, fn)                                                      \
-    static const struct ic0_service var __used __section(".ic0_services") __aligned(8) = { \
-        svc_name, fn}
+/** Whether a service is published under `name`. */
+bool ipc_name_exists(const char *name);
+/** Put a kernel-made service in the name table (IC0 services at boot). */
+int ipc_name_insert(const char *name, struct service *s);
 
 struct conn {
     struct kobj obj;     /* HM_CAP_CONN; must be first */

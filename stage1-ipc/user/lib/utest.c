@@ -389,3 +389,17 @@ int utest_run_all(void)
     }
     return failed;
 }
+
+/*
+ * The main() of a test program (/bin/utest1, /bin/utest2, ...): a program
+ * whose sources are only UTEST()s gets this one; any program with a main()
+ * of its own overrides it (it is weak).
+ */
+__attribute__((weak)) int main(const char *arg, unsigned long len)
+{
+    (void)arg;
+    (void)len;
+    int failed = utest_run_all();
+    hm_printf("%s: done, %d failed\n", UTEST_SUITE, failed);
+    return 0;
+}

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+/*
+ * placement.c - starting the services the configuration places in IC2.
+ *
+ * IC0 services are published by ic0_init(); an IC2 service is a program in
+ * the initramfs that the kernel starts before init and waits for until it
+ * has published its name (stage 3's process manager takes this over).
+ */
+#include <kernel.h>
+#include <ipc.h>
+#include <printk.h>
+#include <proc.h>
+#include <sched.h>
+
+static __attribute__((unused)) void start(const char *prog, const char *name)
+{
+    struct proc *p;
+    int err = proc_spawn(prog, "", 0, -1, &p);
+    if (err < 0) {
+        printk("stage2: cannot start %s: error %d\n", prog, err);
+        return;
+    }
+    proc_put(p); /* it lives on its own */
+    for (int i = 0; i < 100 && !ipc_name_exists(name); i++)
+        thread_sleep(1000000); /* 1 ms: until it has published its name */
+    printk("stage2: service %s in IC2 (%s)%s\n", name, prog,
+           ipc_name_exists(name) ? "" : ", but it did not publish its name");
+}
+
+void stage2_start_services(void)
+{
+#ifdef CONFIG_KV_IC2
+    start("/bin/kvsrv", "kv");
+#endif
+}
