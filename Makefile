@@ -287,7 +287,7 @@ bench: $(KIMAGE)
 menuconfig: $(O)/.config
 	$(Q)$(PYTHON) tools/kconfig.py menuconfig $(O)/.config
 
-C_SOURCES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+C_SOURCES = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null)
 
 docs: | deps
 	$(Q)mkdir -p build/docs

@@ -22,9 +22,9 @@ struct ic0_service {
 };
 
 /** Link a handler into the kernel as the IC0 service `svc_name`. */
-#define IC0_SERVICE(var, svc_name, fn)                                                      \
-    static const struct ic0_service var __used __section(".ic0_services") __aligned(8) = { \
-        svc_name, fn}
+#define IC0_SERVICE(var, svc_name, fn)                                    \
+    static const struct ic0_service var __used __section(".ic0_services") \
+            __aligned(8) = { svc_name, fn }
 
 struct service;
 struct trap_frame;
