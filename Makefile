@@ -271,8 +271,8 @@ grade: | deps
 	$(Q)$(PYTHON) tools/run_tests.py --stage $(STAGE) --grade $(word $(STAGE),$(ALL_STAGES))
 
 bench: $(KIMAGE)
-	$(Q)$(PYTHON) tools/bench.py --board $(BOARD) --stage $(STAGE) --kernel $(KIMAGE) \
-	    --budgets $(word $(STAGE),$(ALL_STAGES))/bench/budgets.txt
+	$(Q)$(PYTHON) tools/bench.py --board $(BOARD) --stage $(STAGE) --kernel $(KIMAGE) --config $(O)/.config \
+	    --budgets $(wildcard $(addsuffix /bench/budgets.txt,$(STAGE_DIRS)))
 
 # ---- the LMbench-style suite and the Linux baseline (tools/lmbench/) ------
 -include tools/lmbench/lmbench.mk

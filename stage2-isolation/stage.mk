@@ -34,3 +34,9 @@ user-test-progs += utest2
 utest2-src := $(wildcard $(S2)/tests/user/*.c)
 utest2-path := bin/utest2
 utest2-suite := stage2
+
+# Benchmarks (make bench STAGE=2): the IPC round trip to the kv service in
+# whatever class the configuration put it.
+user-progs += bench2
+bench2-src := $(S2)/bench/bench2.c
+bench2-path := bin/bench2

@@ -3,7 +3,7 @@
 """bench.py - run a stage's benchmarks under QEMU and check them against budgets.
 
     tools/bench.py --board virt --stage 1 --kernel build/virt/stage1/Image \
-                   --budgets stage1-ipc/bench/budgets.txt [--runs 2]
+                   --budgets stage1-ipc/bench/budgets.txt [more ...] [--runs 2]
 
 The kernel is booted with the bootarg `bench` under
 `-icount shift=0,align=off,sleep=off`: one guest instruction is one virtual
@@ -11,7 +11,10 @@ nanosecond and one PMU cycle, so every figure is an instruction count and
 repeats exactly.  The boot is done --runs times; differing figures are an
 error (something in the measurement is not deterministic).
 
-Budget file: one `<stage>/<name> <max> <unit>` per line, `#` comments.  A
+Budget file: one `<stage>/<name> <max> <unit> [if CONFIG_X]` per line, `#`
+comments.  A budget with `if CONFIG_X` applies only to a build whose
+.config (--config) sets CONFIG_X=y: a figure that exists only in one
+configuration (a service placed in IC0 or in IC2) has its budget there.  A
 figure above its budget, a budget without a figure or a figure without a
 budget fails the check (exit status 1).  These are instruction counts
 under emulation, not hardware times.
@@ -24,15 +27,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness.qemu import boot, qemu_command  # noqa: E402
 
 
-def load_budgets(path):
+def load_config(path):
+    """The CONFIG_X=y options of a build's .config (an empty set without one)."""
+    if not path or not Path(path).exists():
+        return set()
+    return {line.split("=", 1)[0] for line in Path(path).read_text().splitlines()
+            if line.startswith("CONFIG_") and line.endswith("=y")}
+
+
+def load_budgets(path, config):
     budgets = {}
     for n, line in enumerate(Path(path).read_text().splitlines(), 1):
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
         parts = line.split()
-        if len(parts) != 3 or not parts[1].isdigit():
-            sys.exit(f"bench: {path}:{n}: expected '<stage>/<name> <max> <unit>'")
+        cond = len(parts) == 5 and parts[3] == "if" and parts[4].startswith("CONFIG_")
+        if (len(parts) != 3 and not cond) or not parts[1].isdigit():
+            sys.exit(f"bench: {path}:{n}: expected '<stage>/<name> <max> <unit> [if CONFIG_X]'")
+        if cond and parts[4] not in config:
+            continue
         budgets[parts[0]] = (int(parts[1]), parts[2])
     return budgets
 
@@ -42,12 +56,17 @@ def main():
     ap.add_argument("--board", default="virt")
     ap.add_argument("--stage", type=int, default=1)
     ap.add_argument("--kernel", required=True)
-    ap.add_argument("--budgets", required=True)
+    ap.add_argument("--budgets", required=True, nargs="+",
+                    help="budget files; stages 1..N each have one")
+    ap.add_argument("--config", help="the build's .config (for 'if CONFIG_X' budgets)")
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=120)
     args = ap.parse_args()
 
-    budgets = load_budgets(args.budgets)
+    config = load_config(args.config)
+    budgets = {}
+    for path in args.budgets:
+        budgets.update(load_budgets(path, config))
     cmd = qemu_command(args.board, args.kernel, icount=True, append="bench semihosting",
                        smp=4 if args.board == "virt" else None,
                        mem="1G" if args.board == "virt" else None)

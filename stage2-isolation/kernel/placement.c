@@ -11,6 +11,7 @@
 #include <printk.h>
 #include <proc.h>
 #include <sched.h>
+#include <arch/sysreg.h>
 
 static __attribute__((unused)) void start(const char *prog, const char *name)
 {
@@ -21,8 +22,12 @@ static __attribute__((unused)) void start(const char *prog, const char *name)
         return;
     }
     proc_put(p); /* it lives on its own */
-    for (int i = 0; i < 100 && !ipc_name_exists(name); i++)
-        thread_sleep(1000000); /* 1 ms: until it has published its name */
+    /* Until it has published its name, at most 100 ms.  Yielding, not
+     * sleeping: a sleeper wakes on the next tick, which added most of a
+     * tick (9.4 M instructions measured) to every boot. */
+    uint64_t freq = read_sysreg(cntfrq_el0), t0 = read_sysreg(cntpct_el0);
+    while (!ipc_name_exists(name) && read_sysreg(cntpct_el0) - t0 < freq / 10)
+        sched_yield();
     printk("stage2: service %s in IC2 (%s)%s\n", name, prog,
            ipc_name_exists(name) ? "" : ", but it did not publish its name");
 }

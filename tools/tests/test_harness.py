@@ -519,3 +519,21 @@ def test_plugin_no_makefile_fails_clearly(fake_repo):
     assert "FAILED stage1/unit/u1 - build failed: `make -s host-tests STAGE=1` exited " \
            "with code 2 before any test ran" in out
     assert "No rule to make target 'kernel'" in out
+
+
+# ------------------------------------------------------------------ budgets
+def test_bench_budgets_conditional_on_config(tmp_path):
+    """bench.py: `if CONFIG_X` budgets apply only when the build sets CONFIG_X=y."""
+    import bench
+    cfg = tmp_path / ".config"
+    cfg.write_text("CONFIG_STAGE2=y\nCONFIG_KV_IC0=y\n# CONFIG_KV_IC2 is not set\n")
+    bud = tmp_path / "budgets.txt"
+    bud.write_text("# comment\nstage2/a 10 insns\nstage2/b 20 insns if CONFIG_KV_IC0\n"
+                   "stage2/c 30 insns if CONFIG_KV_IC2\n")
+    config = bench.load_config(cfg)
+    assert config == {"CONFIG_STAGE2", "CONFIG_KV_IC0"}
+    assert bench.load_budgets(bud, config) == {"stage2/a": (10, "insns"), "stage2/b": (20, "insns")}
+    assert set(bench.load_budgets(bud, set())) == {"stage2/a"}
+    bud.write_text("stage2/d 10 insns when CONFIG_X\n")
+    with pytest.raises(SystemExit, match="expected"):
+        bench.load_budgets(bud, config)

@@ -1147,7 +1147,21 @@ __attribute__((optimize("omit-frame-pointer"))) void ipc_fast_call(struct trap_f
     struct service *s = cn->svc;
     uint64_t server_va = cn->server_va, badge = cn->badge;
     f->buf_size = cn->buf_size;
+#ifdef CONFIG_STAGE2
+    bool ic0 = s->ic0 != NULL; /* read while the connection (and so s) is held */
+#endif
     spin_unlock(&cap_lock);
+#ifdef CONFIG_STAGE2
+    /* Stage 2, IC0: a direct function call.  IC0 services are never freed
+     * (the kernel publishes them for good), so s is safe to use here; no
+     * grant reaches this path (checked above), as the slow path requires.
+     * Checked before the binding search, which an IC0 service would scan to
+     * the end: this costs IC2 calls 3 instructions and saves IC0 calls 31. */
+    if (ic0) {
+        tf->x[0] = (uint64_t)ic0_call(tf, s, (uint32_t)badge);
+        ipc_return_to(tf);
+    }
+#endif
     int b = 0; /* a binding holds s: check it before touching s (IC0 services have none) */
     while (b < IPC_BOUND_PER_THREAD && t->bound[b].svc != s)
         b++;

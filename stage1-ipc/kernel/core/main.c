@@ -252,7 +252,7 @@ void kmain(paddr_t dtb_pa, paddr_t image_pa, unsigned entry_el)
     }
     if (dt_bootarg(fdt, "bench", NULL, NULL)) {
         bench_mode = true;
-        printk("[BENCH] stage%d/boot_to_main %lu insns\n", CONFIG_STAGE, boot_info.boot_insns);
+        printk("[BENCH] stage1/boot_to_main %lu insns\n", boot_info.boot_insns);
         run_init();
         finish(0);
     }

@@ -58,7 +58,12 @@ int main(const char *arg, unsigned long len)
     }
     if (hm_info(HM_INFO_BENCH_MODE) == 1) {
         hm_printf("[BENCH] stage1/boot_to_init %lu insns\n", boot_cycles);
-        run("/bin/bench1");
+        /* Each stage's benchmarks: /bin/bench1, /bin/bench2, ... */
+        for (int stage = 1; stage <= 8; stage++) {
+            char prog[16];
+            snprintf(prog, sizeof(prog), "/bin/bench%d", stage);
+            run(prog);
+        }
         return 0;
     }
     hm_printf("init: ready (stage 1: no services yet; started nothing)\n");
