@@ -2,8 +2,8 @@
 #
 # stage.mk - what stage 2 (differentiated isolation classes) adds to a build.
 # So far: IC0 services (handlers linked into the kernel), the kv test
-# service placed in IC0 or IC2 by configuration, and the hardware
-# watchpoints IC1 domains are made of.  See README.md.
+# service placed in IC0 or IC2 by configuration, the hardware watchpoints
+# IC1 domains are made of, and the scan of IC1-eligible objects.  See README.md.
 
 S2 := stage2-isolation
 S2K := $(S2)/kernel
@@ -12,7 +12,35 @@ kernel-inc += $(S2K)/include $(S2K)/arch/aarch64/include
 kernel-y += $(S2K)/arch/aarch64/debug.c
 kernel-y += $(S2K)/ic0.c
 kernel-y += $(S2K)/placement.c
-# TODO(stage2): IC1 domains (gate, loader, layout), the scanner on IC1 objects, PAC/BTI.
+# TODO(stage2): IC1 domains (gate, loader, layout), PAC/BTI.
+
+# IC1 objects: every service source that may run in an IC1 domain is built
+# with the flags of one (EL1 code with no FP/SIMD registers, no libc, no
+# kernel headers but the uapi ones) and scanned by tools/ic1scan.py: no
+# privileged instruction, no symbol from outside the object.  A finding
+# stops the build.  (The domains that will run these objects are to come;
+# the check already keeps the sources eligible.)
+ic1-y += $(S2)/services/kv.c
+$(O)/ic1/$(S2)/services/kv.c.o: IC1_CFLAGS_EXTRA := -DKV_CLASS=1
+
+IC1_CFLAGS = -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INC) \
+             -Istage1-ipc/kernel/include/uapi -mgeneral-regs-only -mno-outline-atomics \
+             -fno-pic -fno-pie -fno-common -fno-stack-protector -fno-builtin \
+             -Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP
+IC1_OBJS = $(patsubst %,$(O)/ic1/%.o,$(ic1-y))
+
+$(O)/ic1/%.c.o: %.c $(O)/.kflags
+	@mkdir -p $(dir $@)
+	$(SAY) "  CC [IC1] $<"
+	$(Q)$(CC) $(IC1_CFLAGS) $(IC1_CFLAGS_EXTRA) -c $< -o $@
+
+$(O)/ic1/scan.ok: $(IC1_OBJS) tools/ic1scan.py
+	$(SAY) "  IC1SCAN $(IC1_OBJS)"
+	$(Q)$(PYTHON) tools/ic1scan.py --no-undefined --quiet $(IC1_OBJS)
+	$(Q)touch $@
+
+$(O)/kernel.elf: | $(O)/ic1/scan.ok
+-include $(IC1_OBJS:.o=.d)
 
 # The kv service: one source (services/kv.c), placed by configuration.
 ifeq ($(CONFIG_KV_IC0),y)

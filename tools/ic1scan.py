@@ -14,7 +14,8 @@ is kernel code and not part of the scanned object.
 
 Usage
 -----
-    ic1scan.py [--allow-sysreg NAME ...] [--quiet] [--objdump PROG] OBJECT...
+    ic1scan.py [--allow-sysreg NAME ...] [--no-undefined] [--quiet]
+               [--objdump PROG] OBJECT...
 
     $(PYTHON) tools/ic1scan.py build/.../svc/foo.c.o build/.../svc/bar.S.o
 
@@ -29,6 +30,13 @@ Output (stdout; errors go to stderr):
     ic1scan: <object>: <section>+0x<offset> (<symbol>+0x<off>): <instruction>: <why>
     ic1scan: <object>: clean (<N> instructions checked)        (not with --quiet)
     ic1scan: <F> forbidden instruction(s) in <K> of <M> object(s), <N> instructions checked
+
+With --no-undefined an object must also be self-contained: every symbol
+it refers to is defined in it (an IC1 domain reaches the kernel only
+through its gate, never by calling a kernel function), and each undefined
+one counts as a finding:
+
+    ic1scan: <object>: undefined symbol <name>: IC1 code may only call code in its own domain
 
 One line per forbidden instruction; the offset is from the start of the
 section (so it matches `objdump -d` of a `.o` file), the symbol is the
@@ -554,6 +562,16 @@ def scan_object(path: str, allow: Iterable[str] = (), objdump: str = OBJDUMP) ->
     return Result(path, [f for fs in per_section for f in fs], checked)
 
 
+def undefined_symbols(path: str, objdump: str = OBJDUMP) -> List[str]:
+    """The names of the symbols path refers to but does not define, sorted."""
+    names = set()
+    for line in _objdump(objdump, ["-t", "-w", path]).splitlines():
+        parts = line.split()
+        if "*UND*" in parts and parts[-1] != "*UND*":
+            names.add(parts[-1])
+    return sorted(names)
+
+
 def scan(path: str, allow: Iterable[str] = (), objdump: str = OBJDUMP) -> List[Finding]:
     """The forbidden instructions of one object (see scan_object)."""
     return scan_object(path, allow, objdump).findings
@@ -568,6 +586,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         description="Reject privileged AArch64 instructions in IC1 service objects.")
     ap.add_argument("--allow-sysreg", action="append", default=[], metavar="NAME",
                     help="also allow mrs/msr of this system register or PSTATE field")
+    ap.add_argument("--no-undefined", action="store_true",
+                    help="also reject objects that refer to symbols they do not define")
     ap.add_argument("--quiet", action="store_true",
                     help="print only findings, errors and (if any finding) the summary")
     ap.add_argument("--objdump", default=OBJDUMP, metavar="PROG",
@@ -585,6 +605,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     for path in args.objects:
         try:
             res = scan_object(path, args.allow_sysreg, args.objdump)
+            undef = undefined_symbols(path, args.objdump) if args.no_undefined else []
         except ScanError as e:
             print(f"{PROG}: {path}: error: {e}", file=sys.stderr)
             errors += 1
@@ -592,9 +613,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         checked += res.checked
         for f in res.findings:
             print(f.line())
-        if res.findings:
+        for name in undef:
+            print(f"{PROG}: {path}: undefined symbol {name}: IC1 code may only call code "
+                  "in its own domain")
+        if res.findings or undef:
             found_in += 1
-            nfound += len(res.findings)
+            nfound += len(res.findings) + len(undef)
         elif not args.quiet:
             print(f"{PROG}: {path}: clean ({res.checked} instructions checked)")
     if nfound or not args.quiet:

@@ -466,3 +466,26 @@ def test_objdump_that_skips_words_is_not_trusted(tmp_path):
     obj = build_asm(tmp_path, "\teret")
     with pytest.raises(ic1scan.ScanError, match="listed 2 of the 3 words"):
         ic1scan.scan(obj, objdump=str(fake))
+
+
+# ------------------------------------------------------------------ --no-undefined
+
+def test_no_undefined_rejects_calls_out_of_the_domain(tmp_path, capsys):
+    """CLEAN_C calls an external helper(): clean by instructions, but not
+    self-contained, so --no-undefined rejects it and names the symbol."""
+    obj = build_c(tmp_path, CLEAN_C)
+    assert ic1scan.undefined_symbols(obj) == ["helper"]
+    rc, out, err = cli(capsys, obj)
+    assert rc == 0
+    rc, out, err = cli(capsys, "--no-undefined", "--quiet", obj)
+    assert rc == 1 and err == ""
+    assert out[0] == (f"ic1scan: {obj}: undefined symbol helper: IC1 code may only call code "
+                      "in its own domain")
+    assert out[-1].startswith("ic1scan: 1 forbidden instruction(s) in 1 of 1 object(s), ")
+
+
+def test_no_undefined_accepts_self_contained_object(tmp_path, capsys):
+    obj = build_c(tmp_path, "static long t[4];\nlong get(int i) { return t[i & 3]; }\n")
+    assert ic1scan.undefined_symbols(obj) == []
+    rc, out, err = cli(capsys, "--no-undefined", obj)
+    assert rc == 0 and out[0].startswith(f"ic1scan: {obj}: clean (")

@@ -43,3 +43,28 @@ def test_kv_suite_passes_in_each_placement(harness, placement, expect):
     for name in names:
         ok, msg = verdict(r, f"stage2/{name}", token)
         assert ok, msg
+
+
+IC1_OK = "long svc_get(long *t, int i) { return t[i & 3]; }\n"
+IC1_BAD = ("void svc_mask(void) { __asm__ volatile(\"msr daifset, #2\"); }\n"
+           "extern void printk(const char *, ...);\n"
+           "void svc_log(void) { printk(\"x\"); }\n")
+
+
+@pytest.mark.parametrize("code,ok", [(IC1_OK, True), (IC1_BAD, False)])
+def test_build_scans_ic1_objects(harness, tmp_path, code, ok):
+    """The stage-2 build compiles IC1-eligible sources with IC1 flags and
+    stops on a privileged instruction or a call out of the object."""
+    if not (harness.repo / "stage2-isolation/stage.mk").exists():
+        pytest.skip("stage 2 has no code")
+    src = tmp_path / "svc.c"
+    src.write_text(code)
+    out = tmp_path / "out"
+    cmd = ["make", "STAGE=2", f"O={out}", f"ic1-y={src}", f"{out}/ic1/scan.ok"]
+    b = run(cmd, 300, cwd=harness.repo)
+    text = "\n".join(b.last_lines(40))
+    if ok:
+        assert b.exit_code == 0 and (out / "ic1/scan.ok").exists(), text
+    else:
+        assert b.exit_code != 0 and not (out / "ic1/scan.ok").exists(), text
+        assert "msr daifset" in text and "undefined symbol printk" in text, text
