@@ -21,6 +21,7 @@
  */
 #include "hm.h"
 #include "ipc.h"
+#include "bench.h"
 #include "../tests/user/progs/ipcsrv1.h"
 
 #define BATCH 1000u
@@ -234,33 +235,6 @@ static long connect(const char *name, unsigned slot)
     return r;
 }
 
-/* Cycles per call of IPC_BATCHES batches of IPC_BATCH calls; a batch a
- * tick landed in is measured again (the tick is not the call's cost). */
-static uint64_t per_call(unsigned conn)
-{
-    uint64_t total = 0;
-    for (unsigned b = 0; b < IPC_BATCHES; b++) {
-        uint64_t best = UINT64_MAX;
-        for (unsigned a = 0; a < ATTEMPTS; a++) {
-            long ticks = hm_info(HM_INFO_TICKS);
-            uint64_t t0 = hm_cycles();
-            for (unsigned i = 0; i < IPC_BATCH; i++) {
-                struct hm_msg m = { .w = { IPCSRV_OP_NULL } };
-                hm_call(conn, &m, HM_NO_SLOT);
-            }
-            uint64_t c = hm_cycles() - t0;
-            if (c < best)
-                best = c;
-            if (hm_info(HM_INFO_TICKS) == ticks) {
-                best = c;
-                break;
-            }
-        }
-        total += best;
-    }
-    return total / (IPC_BATCHES * IPC_BATCH);
-}
-
 static uint64_t ipc_null, ipc_chain3, notify_pair, loop_cost;
 
 static void ipc_thread(void *arg)
@@ -271,8 +245,8 @@ static void ipc_thread(void *arg)
         hm_call(SLOT_CONN_NULL, &m, HM_NO_SLOT);
         hm_call(SLOT_CONN_CHAIN, &m, HM_NO_SLOT);
     }
-    ipc_null = per_call(SLOT_CONN_NULL);
-    ipc_chain3 = per_call(SLOT_CONN_CHAIN);
+    ipc_null = bench_call_cost(SLOT_CONN_NULL, IPCSRV_OP_NULL);
+    ipc_chain3 = bench_call_cost(SLOT_CONN_CHAIN, IPCSRV_OP_NULL);
     /* A signal and a wait that finds the bit: the non-blocking path. */
     uint64_t t0 = hm_cycles();
     for (unsigned i = 0; i < IPC_BATCH * IPC_BATCHES; i++) {

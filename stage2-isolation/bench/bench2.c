@@ -12,14 +12,12 @@
  */
 #include "hm.h"
 #include "ipc.h"
+#include "bench.h"
 #include "../services/kv.h"
 
 #define SLOT_SVC 40
 #define SLOT_CONN 41
 #define SLOT_THREAD 42
-#define BATCH 100
-#define BATCHES 10
-#define ATTEMPTS 5
 
 static uint64_t per_call;
 static long where = -1;
@@ -33,27 +31,7 @@ static void measure(void *arg)
         hm_call(SLOT_CONN, &m, HM_NO_SLOT);
     }
     where = (long)m.w[0];
-    uint64_t total = 0;
-    for (int b = 0; b < BATCHES; b++) {
-        uint64_t best = UINT64_MAX;
-        for (int a = 0; a < ATTEMPTS; a++) {
-            long ticks = hm_info(HM_INFO_TICKS);
-            uint64_t t0 = hm_cycles();
-            for (int i = 0; i < BATCH; i++) {
-                struct hm_msg q = { .w = { KV_WHERE } };
-                hm_call(SLOT_CONN, &q, HM_NO_SLOT);
-            }
-            uint64_t c = hm_cycles() - t0;
-            if (c < best)
-                best = c;
-            if (hm_info(HM_INFO_TICKS) == ticks) {
-                best = c;
-                break;
-            }
-        }
-        total += best;
-    }
-    per_call = total / (BATCHES * BATCH);
+    per_call = bench_call_cost(SLOT_CONN, KV_WHERE);
 }
 
 int main(const char *arg, unsigned long len)

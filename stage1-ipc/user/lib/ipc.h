@@ -58,8 +58,10 @@ static inline long hm_call(unsigned conn_slot, struct hm_msg *m, unsigned grant_
     register unsigned long x2 __asm__("x2") = m->w[1];
     register unsigned long x3 __asm__("x3") = m->w[2];
     register unsigned long x4 __asm__("x4") = m->w[3];
-    register unsigned long x5 __asm__("x5") = (m->len & 0xffffffffu) | (unsigned long)grant_slot
-                                                                               << 32;
+    /* cppcheck takes the cast value for 32 bits when the slot is a constant
+     * (HM_NO_SLOT, from bench.c); it is 64. */
+    // cppcheck-suppress shiftTooManyBits
+    register unsigned long x5 __asm__("x5") = (m->len & 0xffffffffu) | ((uint64_t)grant_slot << 32);
 
     __asm__ volatile(HM_SVC_INSN
                      : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5)
