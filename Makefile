@@ -78,6 +78,8 @@ user-inc :=
 user-progs :=
 user-test-progs :=
 initramfs-test-extra :=
+# `make` alone builds the kernel, whatever rules the stage.mk files define.
+.DEFAULT_GOAL := all
 # The configuration first: stage.mk files choose sources by CONFIG_* values.
 -include $(O)/.config
 include $(foreach d,$(STAGE_DIRS),$(wildcard $(d)/stage.mk))

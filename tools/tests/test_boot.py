@@ -32,6 +32,20 @@ def make(harness, *args, timeout=300):
     return run(["make", "-s", *args], timeout, cwd=harness.repo)
 
 
+def test_plain_make_builds_the_kernel_of_every_stage(harness, tmp_path):
+    """`make STAGE=N` with no target links the kernel image, whatever rules
+    the stages' stage.mk files define before `all` (a dry run in a fresh
+    output folder)."""
+    stages = sorted(int(p.parent.name[5:].split("-")[0])
+                    for p in harness.repo.glob("stage*/stage.mk"))
+    for n in stages:
+        out = tmp_path / f"stage{n}"
+        r = run(["make", "-n", f"STAGE={n}", f"O={out}"], 60, cwd=harness.repo)
+        assert r.exit_code == 0, "\n".join(r.last_lines(20))
+        assert f"{out}/Image" in r.text and f"{out}/kernel.elf" in r.text, \
+            f"stage {n}: plain make does not build the kernel:\n" + "\n".join(r.last_lines(20))
+
+
 @pytest.mark.parametrize("smp,mem,mib", [("2", "1G", "1024"), ("4", "2G", "2048")])
 def test_make_run_boot_line_follows_smp_and_mem(harness, smp, mem, mib):
     """`make run` prints the boot line with the CPUs and memory QEMU was given."""
