@@ -40,6 +40,32 @@ $(O)/ic1/scan.ok: $(IC1_OBJS) tools/ic1scan.py
 	$(Q)touch $@
 
 $(O)/kernel.elf: | $(O)/ic1/scan.ok
+
+# The IC1 domain images: each service linked at its domain's address
+# (kernel/ic1.ld), made a flat image and embedded in the kernel with a
+# descriptor (struct ic1_image, ic1.h) that kernel/ic1.c loads from.
+ic1-images += kv
+kv-ic1-objs := $(O)/ic1/$(S2)/services/kv.c.o
+kv-ic1-entry := kv_handle
+
+IC1_IMAGES = $(patsubst %,$(O)/ic1/%.elf,$(ic1-images))
+# Static pattern rules: they must not offer make a way to other targets.
+$(IC1_IMAGES): $(O)/ic1/%.elf: $(S2K)/ic1.ld $(O)/ic1/scan.ok
+	$(SAY) "  LD [IC1] $@"
+	$(Q)$(CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-e,$($*-ic1-entry) \
+	    -Wl,-z,max-page-size=4096 -T $(S2K)/ic1.ld -o $@ $($*-ic1-objs)
+	$(Q)$(PYTHON) tools/ic1scan.py --quiet $@
+
+$(IC1_IMAGES:.elf=.S): $(O)/ic1/%.S: $(O)/ic1/%.elf
+	$(Q)$(OBJCOPY) -O binary $< $(O)/ic1/$*.bin
+	$(Q)sym() { $(NM) $< | awk -v s=$$1 '$$3 == s { print "0x" $$1 }'; }; \
+	printf '%s\n' '/* generated from $< */' '.section .rodata.ic1, "a"' '.balign 4096' \
+	    '$*_ic1_bin: .incbin "$(O)/ic1/$*.bin"' '$*_ic1_bin_end:' \
+	    '$*_ic1_name: .asciz "$*"' '.balign 8' '.globl ic1_image_$*' 'ic1_image_$*:' \
+	    '.quad $*_ic1_name, $*_ic1_bin, $*_ic1_bin_end - $*_ic1_bin' \
+	    ".quad $$(sym __ic1_base), $$(sym __ic1_data), $$(sym __ic1_end), $$(sym $($*-ic1-entry))" > $@
+
+kernel-y += $(S2K)/ic1.c $(patsubst %,$(O)/ic1/%.S,$(ic1-images))
 -include $(IC1_OBJS:.o=.d)
 
 # The kv service: one source (services/kv.c), placed by configuration.
@@ -54,7 +80,7 @@ kvsrv-path := bin/kvsrv
 kvsrv-cflags := -DKV_CLASS=2
 endif
 
-ktest-y += $(S2)/tests/ktest/watchpoint_test.c
+ktest-y += $(S2)/tests/ktest/watchpoint_test.c $(S2)/tests/ktest/ic1_test.c
 $(O)/obj/$(S2)/tests/ktest/%.c.o: EXTRA_CFLAGS := -DKTEST_SUITE='"stage2"'
 
 # The stage's user-level tests, run by init after stage 1's.

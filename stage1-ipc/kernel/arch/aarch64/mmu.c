@@ -104,24 +104,33 @@ int mmu_map_linear(uint64_t pa, uint64_t size)
     return 0;
 }
 
+int mmu_map_pages(uint64_t va, uint64_t pa, uint64_t size, uint64_t prot)
+{
+    if (!IS_ALIGNED(va | pa | size, PAGE_SIZE) || va < LINEAR_BASE || va + size < va)
+        return -1;
+    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+        uint64_t v = va + off;
+        pte_t *l2 = next_table(&boot_ttbr1_l1[(v >> 30) & 511]);
+        pte_t *l3 = l2 ? next_table(&l2[(v >> 21) & 511]) : NULL;
+        if (!l3)
+            return -1;
+        l3[(v >> 12) & 511] = (pa + off) | PTE_PAGE | prot;
+    }
+    tlb_flush_all();
+    return 0;
+}
+
 uint64_t mmu_ioremap(uint64_t pa, uint64_t size)
 {
     static uint64_t next = IOREMAP_BASE;
     uint64_t off = pa & (PAGE_SIZE - 1);
-    uint64_t first = pa - off, pages = (off + size + PAGE_SIZE - 1) >> PAGE_SHIFT;
-    if (size == 0 || next + (pages << PAGE_SHIFT) > IOREMAP_BASE + IOREMAP_SIZE)
+    uint64_t first = pa - off, len = ALIGN_UP(off + size, PAGE_SIZE);
+    if (size == 0 || next + len > IOREMAP_BASE + IOREMAP_SIZE)
         return 0;
     uint64_t va0 = next;
-    for (uint64_t i = 0; i < pages; i++) {
-        uint64_t va = va0 + (i << PAGE_SHIFT);
-        pte_t *l2 = next_table(&boot_ttbr1_l1[(va >> 30) & 511]);
-        pte_t *l3 = l2 ? next_table(&l2[(va >> 21) & 511]) : NULL;
-        if (!l3)
-            return 0;
-        l3[(va >> 12) & 511] = (first + (i << PAGE_SHIFT)) | PTE_PAGE | PROT_DEVICE;
-    }
-    next += pages << PAGE_SHIFT;
-    tlb_flush_all();
+    if (mmu_map_pages(va0, first, len, PROT_DEVICE) < 0)
+        return 0;
+    next += len;
     return va0 + off;
 }
 

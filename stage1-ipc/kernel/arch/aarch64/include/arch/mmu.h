@@ -10,6 +10,7 @@
  *   0xffffff8000000000 .. 0xffffffbfffffffff  linear map: VA = LINEAR_BASE + PA
  *   0xffffffc000000000 .. 0xffffffc03fffffff  device mappings (mmu_ioremap)
  *   0xffffffff80000000 .. 0xffffffffbfffffff  the kernel image (KIMAGE_VBASE)
+ *   0xffffffffc0000000 .. 0xffffffffffffffff  stage 2: IC1 domains
  *
  * The kernel is linked at KIMAGE_VBASE and runs there whatever physical
  * address the boot loader chose: head.S maps it, so no relocation is needed.
@@ -95,6 +96,10 @@ static inline uint64_t linear_to_pa(uint64_t va)
 /** Map [pa, pa + size) of device registers; returns the virtual address
  *  (same offset within the page) or 0 when the device window is full. */
 uint64_t mmu_ioremap(uint64_t pa, uint64_t size);
+/** Map [pa, pa + size) at kernel address va in 4 KiB pages with the given
+ *  PTE attributes (PROT_*); all three page-aligned.  Returns 0, or -1 when
+ *  out of page-table pages, misaligned, or va lies under a block mapping. */
+int mmu_map_pages(uint64_t va, uint64_t pa, uint64_t size, uint64_t prot);
 /** Map physical RAM [pa, pa + size) into the linear map, read/write, never
  *  executable. Returns 0, or -1 when it is out of page-table pages or range. */
 int mmu_map_linear(uint64_t pa, uint64_t size);
