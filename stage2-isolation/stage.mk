@@ -12,16 +12,21 @@ kernel-inc += $(S2K)/include $(S2K)/arch/aarch64/include
 kernel-y += $(S2K)/arch/aarch64/debug.c
 kernel-y += $(S2K)/ic0.c
 kernel-y += $(S2K)/placement.c
-# TODO(stage2): IC1 domains (gate, loader, layout), PAC/BTI.
+# TODO(stage2): CONFIG_KV_IC1 (kv called through the IC1 gate), PAC/BTI.
 
 # IC1 objects: every service source that may run in an IC1 domain is built
 # with the flags of one (EL1 code with no FP/SIMD registers, no libc, no
 # kernel headers but the uapi ones) and scanned by tools/ic1scan.py: no
 # privileged instruction, no symbol from outside the object.  A finding
-# stops the build.  (The domains that will run these objects are to come;
-# the check already keeps the sources eligible.)
+# stops the build.
 ic1-y += $(S2)/services/kv.c
 $(O)/ic1/$(S2)/services/kv.c.o: IC1_CFLAGS_EXTRA := -DKV_CLASS=1
+ifeq ($(TEST),1) # a misbehaving domain for tests/ktest/ic1_test.c
+ic1-y += $(S2)/tests/ktest/ic1_probe.c
+probe-ic1-objs := $(O)/ic1/$(S2)/tests/ktest/ic1_probe.c.o
+probe-ic1-entry := probe_handle
+probe-ic1-base := 0xffffffffc0100000
+endif
 
 IC1_CFLAGS = -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INC) \
              -Istage1-ipc/kernel/include/uapi -mgeneral-regs-only -mno-outline-atomics \
@@ -44,15 +49,17 @@ $(O)/kernel.elf: | $(O)/ic1/scan.ok
 # The IC1 domain images: each service linked at its domain's address
 # (kernel/ic1.ld), made a flat image and embedded in the kernel with a
 # descriptor (struct ic1_image, ic1.h) that kernel/ic1.c loads from.
-ic1-images += kv
+ic1-images += kv $(if $(filter 1,$(TEST)),probe)
 kv-ic1-objs := $(O)/ic1/$(S2)/services/kv.c.o
 kv-ic1-entry := kv_handle
+kv-ic1-base := 0xffffffffc0000000
 
 IC1_IMAGES = $(patsubst %,$(O)/ic1/%.elf,$(ic1-images))
 # Static pattern rules: they must not offer make a way to other targets.
 $(IC1_IMAGES): $(O)/ic1/%.elf: $(S2K)/ic1.ld $(O)/ic1/scan.ok
 	$(SAY) "  LD [IC1] $@"
 	$(Q)$(CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-e,$($*-ic1-entry) \
+	    -Wl,--defsym=IC1_BASE=$($*-ic1-base) \
 	    -Wl,-z,max-page-size=4096 -T $(S2K)/ic1.ld -o $@ $($*-ic1-objs)
 	$(Q)$(PYTHON) tools/ic1scan.py --quiet $@
 
@@ -65,7 +72,7 @@ $(IC1_IMAGES:.elf=.S): $(O)/ic1/%.S: $(O)/ic1/%.elf
 	    '.quad $*_ic1_name, $*_ic1_bin, $*_ic1_bin_end - $*_ic1_bin' \
 	    ".quad $$(sym __ic1_base), $$(sym __ic1_data), $$(sym __ic1_end), $$(sym $($*-ic1-entry))" > $@
 
-kernel-y += $(S2K)/ic1.c $(patsubst %,$(O)/ic1/%.S,$(ic1-images))
+kernel-y += $(S2K)/ic1.c $(S2K)/arch/aarch64/ic1_gate.S $(patsubst %,$(O)/ic1/%.S,$(ic1-images))
 -include $(IC1_OBJS:.o=.d)
 
 # The kv service: one source (services/kv.c), placed by configuration.

@@ -43,6 +43,9 @@ paddr_t frame_alloc(unsigned order);
 void frame_free(paddr_t pa, unsigned order);
 uint64_t frame_free_count(void);
 uint64_t frame_total_count(void);
+/** The lowest and highest (exclusive) physical address of any frame the
+ *  allocator manages: every frame it hands out lies in [*lo, *hi). */
+void frame_span(paddr_t *lo, paddr_t *hi);
 
 /** Kernel object types, each with its own cache. */
 enum kcache {

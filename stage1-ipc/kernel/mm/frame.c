@@ -157,6 +157,17 @@ uint64_t frame_total_count(void)
     return total_frames;
 }
 
+void frame_span(paddr_t *lo, paddr_t *hi)
+{
+    *lo = ~(paddr_t)0;
+    *hi = 0;
+    for (unsigned i = 0; i < nzones; i++) {
+        paddr_t b = zones[i].bz.base, e = b + zones[i].bz.nframes * PAGE_SIZE;
+        *lo = b < *lo ? b : *lo;
+        *hi = e > *hi ? e : *hi;
+    }
+}
+
 /* ---- kernel objects -------------------------------------------------- */
 
 struct kobj_cache {

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * ic1_test.c - the IC1 loader: the kv service built as an IC1 domain image
- * is mapped at its address and answers when called there (directly: the
- * gate is to come); its code cannot be written and its data is its own.
+ * ic1_test.c - IC1 domains: the kv service built as a domain image is
+ * mapped at its address and answers through the gate; a domain that loads
+ * or stores outside itself, or runs out of stack, is stopped and its call
+ * returns -HM_EPIPE, the kernel going on; a restart brings it back.
  */
 #include <kernel.h>
 #include <ktest.h>
 #include <ic1.h>
+#include <mm.h>
 #include <arch/mmu.h>
 #include <uapi/hm/syscall.h>
 #include "../../services/kv.h"
@@ -16,7 +18,7 @@ static struct ic1_domain kv1;
 static long kv_call(uint64_t op, uint64_t a, uint64_t b, uint64_t *out)
 {
     struct hm_msg m = { .w = { op, a, b } };
-    long r = kv1.entry(&m);
+    long r = ic1_call(&kv1, &m);
     if (out)
         *out = m.w[0];
     return r;
@@ -42,6 +44,52 @@ KTEST(ic1_loader_maps_kv_domain_and_it_answers)
     KT_ASSERT_EQ(kv_call(KV_GET, 8, 0, NULL), -HM_ENOENT);
     KT_ASSERT_EQ(kv_call(KV_COUNT, 0, 0, &v), 0);
     KT_ASSERT_EQ(v, 1); /* its own table: not the IC0 copy's */
+}
+
+static struct ic1_domain probe;
+static uint64_t kernel_word = 0x600d;
+
+static long probe_call(uint64_t op, uint64_t a, uint64_t *out)
+{
+    struct hm_msg m = { .w = { op, a } };
+    long r = ic1_call(&probe, &m);
+    if (out)
+        *out = m.w[1];
+    return r;
+}
+
+KTEST(ic1_gate_stops_a_domain_that_touches_kernel_memory)
+{
+    KT_ASSERT_EQ(ic1_load(&ic1_image_probe, &probe), 0);
+    uint64_t v = 0;
+    KT_ASSERT_EQ(probe_call(0, 41, &v), 0);
+    KT_ASSERT_EQ(v, 42);
+    /* a load from the kernel image: watchpoint, stopped, the caller goes on */
+    KT_ASSERT_EQ(probe_call(1, (uint64_t)&kernel_word, NULL), -HM_EPIPE);
+    KT_ASSERT_EQ(probe_call(0, 1, NULL), -HM_EPIPE); /* stays stopped */
+    KT_ASSERT_EQ(ic1_restart(&probe), 0);
+    KT_ASSERT_EQ(probe_call(0, 1, &v), 0);
+    KT_ASSERT_EQ(v, 2);
+    /* stores: into the kernel image (this stack), into RAM through the
+     * linear map (a fresh frame): stopped, and the store never happened */
+    uint64_t local = 5;
+    KT_ASSERT_EQ(probe_call(2, (uint64_t)&local, NULL), -HM_EPIPE);
+    KT_ASSERT_EQ(READ_ONCE(local), 5);
+    KT_ASSERT_EQ(ic1_restart(&probe), 0);
+    paddr_t pa = frame_alloc(0);
+    KT_ASSERT(pa != 0);
+    volatile uint64_t *ram = (volatile uint64_t *)pa_to_linear(pa);
+    ram[1] = 5;
+    KT_ASSERT_EQ(probe_call(2, (uint64_t)&ram[1], NULL), -HM_EPIPE);
+    KT_ASSERT_EQ(ram[1], 5);
+    frame_free(pa, 0);
+    KT_ASSERT_EQ(READ_ONCE(kernel_word), 0x600d);
+    /* its own stack overflowing into the guard page */
+    KT_ASSERT_EQ(ic1_restart(&probe), 0);
+    KT_ASSERT_EQ(probe_call(3, 0, NULL), -HM_EPIPE);
+    KT_ASSERT_EQ(ic1_restart(&probe), 0);
+    KT_ASSERT_EQ(probe_call(0, 7, &v), 0);
+    KT_ASSERT_EQ(v, 8);
 }
 
 KTEST(ic1_loader_rejects_malformed_descriptor)

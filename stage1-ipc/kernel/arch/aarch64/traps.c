@@ -16,6 +16,9 @@
 #include <proc.h>
 #include <sched.h>
 #include <uapi/hm/syscall.h>
+#ifdef CONFIG_STAGE2
+#include <ic1.h>
+#endif
 
 void syscall_dispatch(struct trap_frame *tf, unsigned imm);
 
@@ -118,6 +121,10 @@ void trap_entry(struct trap_frame *tf, unsigned kind)
         irq_dispatch(tf);
         return;
     }
+#ifdef CONFIG_STAGE2 /* stage 2: a fault inside an IC1 domain (EL1t) stops that service */
+    if (kind == VEC_CUR_SP0 * 4 + VEC_SYNC && ic1_fault(tf))
+        return;
+#endif
     if (kind == VEC_CUR_SPX * 4 + VEC_SYNC && trap_expect_hook) {
         int (*hook)(struct trap_frame *) = trap_expect_hook;
         trap_expect_hook = 0;

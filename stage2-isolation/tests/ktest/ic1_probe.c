@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ic1_probe.c - a misbehaving IC1 service for tests/ktest/ic1_test.c.
+ * It passes the scanner (plain loads, stores and calls), and misbehaves
+ * only as asked: w[0] selects what it does.
+ */
+#include <stdint.h>
+#include <hm/service.h>
+
+#define PROBE_ECHO 0  /* w[1] += 1; the domain's own data counts the calls */
+#define PROBE_LOAD 1  /* load from address w[1] */
+#define PROBE_STORE 2 /* store to address w[1] */
+#define PROBE_DEEP 3  /* recurse until the stack runs out */
+
+static long calls;
+
+static long deep(volatile long *prev, long n)
+{
+    volatile long frame[64];
+    frame[0] = prev ? prev[0] + n : n;
+    if (n > 1000000) /* about 500 MiB of stack: never reached */
+        return frame[0];
+    return deep(frame, n + 1) + frame[0];
+}
+
+long probe_handle(struct hm_msg *m)
+{
+    switch (m->w[0]) {
+    case PROBE_ECHO:
+        m->w[1] += 1;
+        m->w[2] = (uint64_t)++calls;
+        return 0;
+    case PROBE_LOAD:
+        m->w[1] = *(volatile uint64_t *)m->w[1];
+        return 0;
+    case PROBE_STORE:
+        *(volatile uint64_t *)m->w[1] = 0xbad;
+        return 0;
+    case PROBE_DEEP:
+        return deep(0, 1);
+    default:
+        return -1;
+    }
+}
