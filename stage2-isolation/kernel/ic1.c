@@ -19,6 +19,7 @@
 #include <uapi/hm/syscall.h>
 
 #define IC1_WINDOW_BASE 0xffffffffc0000000ul /* the last 1 GiB of TTBR1 */
+#define IC1_SLOT_SIZE (1ul * MiB)            /* one domain: image, guard, stack */
 #define IC1_MAX_LOADED 8
 
 static const struct ic1_image *loaded[IC1_MAX_LOADED];
@@ -37,20 +38,80 @@ static void sync_icache(uint64_t va, uint64_t size)
     __asm__ volatile("dsb ish\n\tic ialluis\n\tdsb ish\n\tisb" ::: "memory");
 }
 
+/* The watch set: what a domain may not load from or store to.  The kernel
+ * image, every frame the allocator manages (through the linear map: kernel
+ * objects, stacks, page tables, user memory) and the device window, each
+ * covered by naturally aligned power-of-two blocks of at most 2 GiB. */
+#define WP_MAX_BLOCK (2ul * GiB)
+static struct {
+    uint64_t base, size;
+} watch[16];
+static unsigned nwatch;
+
+/* Cover [lo, hi) with the smallest aligned block that holds it, or with
+ * 2 GiB blocks in turn when it is bigger.  A block may reach past the range
+ * (never into the IC1 window: every range added lies in another GiB). */
+static int watch_add(uint64_t lo, uint64_t hi)
+{
+    while (lo < hi) {
+        uint64_t size = 8;
+        while (size < WP_MAX_BLOCK && (lo & ~(size - 1)) + size < hi)
+            size <<= 1;
+        if (nwatch == dbg_watchpoints() || nwatch == ARRAY_SIZE(watch))
+            return -HM_ENOSPC;
+        watch[nwatch].base = lo & ~(size - 1);
+        watch[nwatch].size = size;
+        lo = watch[nwatch].base + size;
+        nwatch++;
+    }
+    return 0;
+}
+
+static int watch_init(void)
+{
+    if (nwatch)
+        return 0;
+    paddr_t lo, hi;
+    frame_span(&lo, &hi);
+    int err = watch_add(KIMAGE_VBASE, KIMAGE_VBASE + KIMAGE_MAX_SIZE);
+    if (!err && lo < hi)
+        err = watch_add(pa_to_linear(lo), pa_to_linear(hi));
+    if (!err)
+        err = watch_add(IOREMAP_BASE, IOREMAP_BASE + IOREMAP_SIZE);
+    if (err < 0) {
+        printk("ic1: the kernel needs more than the %u watchpoints this CPU has\n",
+               dbg_watchpoints());
+        nwatch = 0;
+        return err;
+    }
+    for (unsigned i = 0; i < nwatch; i++)
+        printk("ic1: watch 0x%lx..0x%lx\n", watch[i].base, watch[i].base + watch[i].size - 1);
+    return 0;
+}
+
 int ic1_load(const struct ic1_image *im, struct ic1_domain *d)
 {
     uint64_t span = im->end - im->base;
     if (im->base < IC1_WINDOW_BASE || !IS_ALIGNED(im->base | im->data | im->end, PAGE_SIZE) ||
         im->data < im->base || im->end < im->data || span == 0 || im->bin_size > span ||
-        im->entry < im->base || im->entry >= im->data) {
+        im->entry < im->base || im->entry >= im->data || !IS_ALIGNED(im->base, IC1_SLOT_SIZE) ||
+        span + PAGE_SIZE + ((uint64_t)PAGE_SIZE << IC1_STACK_ORDER) > IC1_SLOT_SIZE) {
         printk("ic1: %s: malformed image descriptor\n", im->name);
         return -HM_EINVAL;
     }
     for (unsigned i = 0; i < nloaded; i++)
         if (loaded[i] == im)
             return -HM_EEXIST;
-    if (nloaded == IC1_MAX_LOADED)
-        return -HM_ENOMEM;
+    /* Every other loaded domain's slot is watched while one runs: the
+     * watchpoints the kernel leaves bound how many domains there can be. */
+    int err = watch_init();
+    if (err < 0)
+        return err;
+    if (nloaded == IC1_MAX_LOADED || nwatch + nloaded > dbg_watchpoints()) {
+        printk("ic1: %s: no watchpoint left to keep it from the other %u domain(s)\n", im->name,
+               nloaded);
+        return -HM_ENOSPC;
+    }
     unsigned order = 0;
     while (((uint64_t)PAGE_SIZE << order) < span)
         order++;
@@ -111,57 +172,6 @@ extern char ic1_fault_landing[];
 /* Per CPU: the domain running there (NULL outside one). */
 static struct ic1_domain *running[CONFIG_NR_CPUS];
 
-/* The watch set: what a domain may not load from or store to.  The kernel
- * image, every frame the allocator manages (through the linear map: kernel
- * objects, stacks, page tables, user memory) and the device window, each
- * covered by naturally aligned power-of-two blocks of at most 2 GiB. */
-#define WP_MAX_BLOCK (2ul * GiB)
-static struct {
-    uint64_t base, size;
-} watch[16];
-static unsigned nwatch;
-
-/* Cover [lo, hi) with the smallest aligned block that holds it, or with
- * 2 GiB blocks in turn when it is bigger.  A block may reach past the range
- * (never into the IC1 window: every range added lies in another GiB). */
-static int watch_add(uint64_t lo, uint64_t hi)
-{
-    while (lo < hi) {
-        uint64_t size = 8;
-        while (size < WP_MAX_BLOCK && (lo & ~(size - 1)) + size < hi)
-            size <<= 1;
-        if (nwatch == dbg_watchpoints() || nwatch == ARRAY_SIZE(watch))
-            return -HM_ENOSPC;
-        watch[nwatch].base = lo & ~(size - 1);
-        watch[nwatch].size = size;
-        lo = watch[nwatch].base + size;
-        nwatch++;
-    }
-    return 0;
-}
-
-static int watch_init(void)
-{
-    if (nwatch)
-        return 0;
-    paddr_t lo, hi;
-    frame_span(&lo, &hi);
-    int err = watch_add(KIMAGE_VBASE, KIMAGE_VBASE + KIMAGE_MAX_SIZE);
-    if (!err && lo < hi)
-        err = watch_add(pa_to_linear(lo), pa_to_linear(hi));
-    if (!err)
-        err = watch_add(IOREMAP_BASE, IOREMAP_BASE + IOREMAP_SIZE);
-    if (err < 0) {
-        printk("ic1: the kernel needs more than the %u watchpoints this CPU has\n",
-               dbg_watchpoints());
-        nwatch = 0;
-        return err;
-    }
-    for (unsigned i = 0; i < nwatch; i++)
-        printk("ic1: watch 0x%lx..0x%lx\n", watch[i].base, watch[i].base + watch[i].size - 1);
-    return 0;
-}
-
 long ic1_call(struct ic1_domain *d, struct hm_msg *m)
 {
     uint64_t daif = read_sysreg(daif);
@@ -185,10 +195,14 @@ long ic1_call(struct ic1_domain *d, struct hm_msg *m)
     dbg_init_cpu();
     for (unsigned i = 0; i < nwatch; i++)
         dbg_wp_set(i, watch[i].base, watch[i].size, WP_LOAD | WP_STORE);
+    unsigned n = nwatch;
+    for (unsigned i = 0; i < nloaded; i++)
+        if (loaded[i] != d->image)
+            dbg_wp_set(n++, loaded[i]->base, IC1_SLOT_SIZE, WP_LOAD | WP_STORE);
     running[cpu] = d;
     long status = ic1_enter(d->entry, dm, (uint64_t)dm);
     running[cpu] = NULL;
-    for (unsigned i = 0; i < nwatch; i++)
+    for (unsigned i = 0; i < n; i++)
         dbg_wp_clear(i);
     if (!d->dead)
         memcpy(m->w, dm->w, sizeof(m->w));

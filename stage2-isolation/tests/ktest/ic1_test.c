@@ -9,11 +9,13 @@
 #include <ktest.h>
 #include <ic1.h>
 #include <mm.h>
+#include <arch/debug.h>
 #include <arch/mmu.h>
 #include <uapi/hm/syscall.h>
 #include "../../services/kv.h"
 
-static struct ic1_domain kv1;
+static struct ic1_domain kv1, probe;
+static long probe_call(uint64_t op, uint64_t a, uint64_t *out);
 
 static long kv_call(uint64_t op, uint64_t a, uint64_t b, uint64_t *out)
 {
@@ -44,9 +46,29 @@ KTEST(ic1_loader_maps_kv_domain_and_it_answers)
     KT_ASSERT_EQ(kv_call(KV_GET, 8, 0, NULL), -HM_ENOENT);
     KT_ASSERT_EQ(kv_call(KV_COUNT, 0, 0, &v), 0);
     KT_ASSERT_EQ(v, 1); /* its own table: not the IC0 copy's */
+    /* one domain cannot reach into another: the probe reading kv's data */
+    if (!probe.image)
+        KT_ASSERT_EQ(ic1_load(&ic1_image_probe, &probe), 0);
+    KT_ASSERT_EQ(ic1_restart(&probe), 0);
+    KT_ASSERT_EQ(probe_call(1, im->data, NULL), -HM_EPIPE);
+    KT_ASSERT_EQ(ic1_restart(&probe), 0);
+    KT_ASSERT_EQ(kv_call(KV_GET, 7, 0, &v), 0); /* kv unharmed */
+    KT_ASSERT_EQ(v, 700);
+    /* a third domain: no watchpoint left to fence it off from the other
+     * two on a CPU with 4 (3 cover the kernel); refused, nothing changes */
+    if (dbg_watchpoints() == 4) {
+        static struct ic1_image third;
+        struct ic1_domain d3;
+        third = ic1_image_probe;
+        third.base += 0x100000;
+        third.data += 0x100000;
+        third.end += 0x100000;
+        third.entry += 0x100000;
+        KT_ASSERT_EQ(ic1_load(&third, &d3), -HM_ENOSPC);
+        KT_ASSERT(!mmu_kernel_readable(third.base));
+    }
 }
 
-static struct ic1_domain probe;
 static uint64_t kernel_word = 0x600d;
 
 static long probe_call(uint64_t op, uint64_t a, uint64_t *out)
@@ -100,6 +122,12 @@ KTEST(ic1_loader_rejects_malformed_descriptor)
     KT_ASSERT_EQ(ic1_load(&bad, &d), -HM_EINVAL);
     bad = ic1_image_kv;
     bad.base = 0xffffffff80000000ul; /* the kernel image, not the IC1 window */
+    KT_ASSERT_EQ(ic1_load(&bad, &d), -HM_EINVAL);
+    bad = ic1_image_kv;
+    bad.base += 4096; /* not at the start of a slot */
+    bad.data += 4096;
+    bad.end += 4096;
+    bad.entry += 4096;
     KT_ASSERT_EQ(ic1_load(&bad, &d), -HM_EINVAL);
     bad = ic1_image_kv;
     bad.bin_size = bad.end - bad.base + 1;
