@@ -12,7 +12,7 @@ kernel-inc += $(S2K)/include $(S2K)/arch/aarch64/include
 kernel-y += $(S2K)/arch/aarch64/debug.c
 kernel-y += $(S2K)/ic0.c
 kernel-y += $(S2K)/placement.c
-# TODO(stage2): CONFIG_KV_IC1 (kv called through the IC1 gate), PAC/BTI.
+# TODO(stage2): PAC/BTI.
 
 # IC1 objects: every service source that may run in an IC1 domain is built
 # with the flags of one (EL1 code with no FP/SIMD registers, no libc, no
@@ -79,6 +79,9 @@ kernel-y += $(S2K)/ic1.c $(S2K)/arch/aarch64/ic1_gate.S $(patsubst %,$(O)/ic1/%.
 ifeq ($(CONFIG_KV_IC0),y)
 kernel-y += $(S2)/services/kv.c $(S2K)/kv_ic0.c
 $(O)/obj/$(S2)/services/kv.c.o: EXTRA_CFLAGS := -DKV_CLASS=0 -Istage1-ipc/kernel/include/uapi
+endif
+ifeq ($(CONFIG_KV_IC1),y)
+kernel-y += $(S2K)/kv_ic1.c
 endif
 ifeq ($(CONFIG_KV_IC2),y)
 user-progs += kvsrv

@@ -2,8 +2,8 @@
 """Stage 2: the same service source in different isolation classes.
 
 The kv service (stage2-isolation/services/kv.c) is placed by configuration:
-CONFIG_KV_IC0 (the default: linked into the kernel) or CONFIG_KV_IC2 (its own
-process).  The same test suite (stage2-isolation/tests/user/kv_test.c) must
+CONFIG_KV_IC0 (the default: linked into the kernel), CONFIG_KV_IC1 (at EL1 in
+a domain of its own, behind the IC1 gate) or CONFIG_KV_IC2 (its own process).  The same test suite (stage2-isolation/tests/user/kv_test.c) must
 pass in both; `make test`'s own stage-2 boot covers the default, this file
 builds and boots the other placement and checks where the service ran.
 """
@@ -24,6 +24,7 @@ def kv_test_names(repo):
 
 @pytest.mark.parametrize("placement,expect", [
     ("ic0", "ic0: service kv linked into the kernel"),
+    ("ic1", "stage2: service kv in IC1 (domain at 0xffffffffc0000000)"),
     ("ic2", "stage2: service kv in IC2 (/bin/kvsrv)"),
 ])
 def test_kv_suite_passes_in_each_placement(harness, placement, expect):

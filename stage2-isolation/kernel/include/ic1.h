@@ -72,6 +72,7 @@ struct trap_frame;
 int ic1_fault(struct trap_frame *tf);
 
 extern const struct ic1_image ic1_image_kv;
+extern struct ic1_domain kv_ic1_domain;        /* CONFIG_KV_IC1: kv_ic1.c */
 extern const struct ic1_image ic1_image_probe; /* TEST=1 builds: ic1_test.c */
 
 #endif
