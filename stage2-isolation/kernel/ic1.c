@@ -172,6 +172,31 @@ extern char ic1_fault_landing[];
 /* Per CPU: the domain running there (NULL outside one). */
 static struct ic1_domain *running[CONFIG_NR_CPUS];
 
+/* Per CPU: whom the watchpoints are armed for.  They stay armed between
+ * calls: they fire only while PSTATE.D is clear, which is only inside a
+ * domain, so the kernel never trips them.  Re-armed when the CPU enters
+ * another domain, a domain was loaded since, or someone else wrote them. */
+static struct {
+    const struct ic1_domain *d;
+    unsigned nloaded, gen;
+} armed[CONFIG_NR_CPUS];
+
+static void arm(unsigned cpu, const struct ic1_domain *d)
+{
+    dbg_init_cpu();
+    unsigned n = 0;
+    for (; n < nwatch; n++)
+        dbg_wp_set(n, watch[n].base, watch[n].size, WP_LOAD | WP_STORE);
+    for (unsigned i = 0; i < nloaded; i++)
+        if (loaded[i] != d->image)
+            dbg_wp_set(n++, loaded[i]->base, IC1_SLOT_SIZE, WP_LOAD | WP_STORE);
+    for (; n < dbg_watchpoints(); n++)
+        dbg_wp_clear(n);
+    armed[cpu].d = d;
+    armed[cpu].nloaded = nloaded;
+    armed[cpu].gen = dbg_wp_generation();
+}
+
 long ic1_call(struct ic1_domain *d, struct hm_msg *m)
 {
     uint64_t daif = read_sysreg(daif);
@@ -192,18 +217,11 @@ long ic1_call(struct ic1_domain *d, struct hm_msg *m)
     memcpy(dm, m, sizeof(*m));
     dm->buf = NULL; /* short messages only */
     unsigned cpu = this_cpu()->id;
-    dbg_init_cpu();
-    for (unsigned i = 0; i < nwatch; i++)
-        dbg_wp_set(i, watch[i].base, watch[i].size, WP_LOAD | WP_STORE);
-    unsigned n = nwatch;
-    for (unsigned i = 0; i < nloaded; i++)
-        if (loaded[i] != d->image)
-            dbg_wp_set(n++, loaded[i]->base, IC1_SLOT_SIZE, WP_LOAD | WP_STORE);
+    if (armed[cpu].d != d || armed[cpu].nloaded != nloaded || armed[cpu].gen != dbg_wp_generation())
+        arm(cpu, d);
     running[cpu] = d;
     long status = ic1_enter(d->entry, dm, (uint64_t)dm);
     running[cpu] = NULL;
-    for (unsigned i = 0; i < n; i++)
-        dbg_wp_clear(i);
     if (!d->dead)
         memcpy(m->w, dm->w, sizeof(m->w));
     spin_unlock(&d->lock);

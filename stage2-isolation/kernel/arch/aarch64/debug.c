@@ -8,6 +8,7 @@
  */
 #include <kernel.h>
 #include <arch/debug.h>
+#include <sched.h>
 #include <arch/sysreg.h>
 
 #define MDSCR_KDE (1u << 13) /* debug exceptions at the EL the kernel runs in */
@@ -40,8 +41,18 @@ void dbg_init_cpu(void)
         write_sysreg(dbgwcr##n##_el1, wcr); \
         break;
 
+/* Per CPU: bumped by every watchpoint write, so that a user of the
+ * watchpoints can tell whether what it armed is still there. */
+static unsigned generation[CONFIG_NR_CPUS];
+
+unsigned dbg_wp_generation(void)
+{
+    return generation[this_cpu()->id];
+}
+
 static void wp_write(unsigned n, uint64_t wcr, uint64_t wvr)
 {
+    generation[this_cpu()->id]++;
     switch (n) {
         WP_WRITE(0, wcr, wvr)
         WP_WRITE(1, wcr, wvr)

@@ -29,6 +29,8 @@ void dbg_init_cpu(void);
 int dbg_wp_set(unsigned n, uint64_t base, uint64_t size, unsigned access);
 /** Disarm watchpoint n. */
 void dbg_wp_clear(unsigned n);
+/** Changes whenever this CPU's watchpoints are set or cleared. */
+unsigned dbg_wp_generation(void);
 
 static inline void dbg_unmask(void)
 {
