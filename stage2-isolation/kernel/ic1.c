@@ -201,11 +201,7 @@ long ic1_call(struct ic1_domain *d, struct hm_msg *m)
 {
     uint64_t daif = read_sysreg(daif);
     irq_disable();
-    if (watch_init() < 0) {
-        write_sysreg(daif, daif);
-        return -HM_ENOSPC;
-    }
-    spin_lock(&d->lock);
+    spin_lock(&d->lock); /* d is loaded, so the watch set exists (ic1_load) */
     if (d->dead) {
         spin_unlock(&d->lock);
         write_sysreg(daif, daif);

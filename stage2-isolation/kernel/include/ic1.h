@@ -61,8 +61,8 @@ int ic1_restart(struct ic1_domain *d);
  * passed), through the gate: on the domain's stack, IRQs masked, with
  * watchpoints armed over the kernel image, all of RAM's linear map and the
  * device window.  Returns the handler's status and its m->w; -HM_EPIPE if
- * the domain faulted (now or before: it stays stopped); -HM_ENOSPC if the
- * CPU has too few watchpoints to cover the kernel.
+ * the domain faulted (now or before: it stays stopped).  d must have been
+ * loaded by ic1_load().
  */
 long ic1_call(struct ic1_domain *d, struct hm_msg *m);
 
