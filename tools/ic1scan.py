@@ -14,7 +14,7 @@ is kernel code and not part of the scanned object.
 
 Usage
 -----
-    ic1scan.py [--allow-sysreg NAME ...] [--no-undefined] [--quiet]
+    ic1scan.py [--allow-sysreg NAME ...] [--no-undefined [--runtime OBJ ...]] [--quiet]
                [--objdump PROG] OBJECT...
 
     $(PYTHON) tools/ic1scan.py build/.../svc/foo.c.o build/.../svc/bar.S.o
@@ -37,6 +37,10 @@ through its gate, never by calling a kernel function), and each undefined
 one counts as a finding:
 
     ic1scan: <object>: undefined symbol <name>: IC1 code may only call code in its own domain
+
+--runtime OBJ names the domain's service runtime (services/svc_ic1.c, its
+only way to the gate): the symbols it defines may be referred to.  It is
+scanned like the others when it is also among the objects.
 
 One line per forbidden instruction; the offset is from the start of the
 section (so it matches `objdump -d` of a `.o` file), the symbol is the
@@ -572,6 +576,16 @@ def undefined_symbols(path: str, objdump: str = OBJDUMP) -> List[str]:
     return sorted(names)
 
 
+def defined_symbols(path: str, objdump: str = OBJDUMP) -> List[str]:
+    """The global symbols path defines, sorted."""
+    names = set()
+    for line in _objdump(objdump, ["-t", "-w", path]).splitlines():
+        parts = line.split()
+        if len(parts) >= 5 and parts[1] in ("g", "w") and "*UND*" not in parts:
+            names.add(parts[-1])
+    return sorted(names)
+
+
 def scan(path: str, allow: Iterable[str] = (), objdump: str = OBJDUMP) -> List[Finding]:
     """The forbidden instructions of one object (see scan_object)."""
     return scan_object(path, allow, objdump).findings
@@ -588,6 +602,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                     help="also allow mrs/msr of this system register or PSTATE field")
     ap.add_argument("--no-undefined", action="store_true",
                     help="also reject objects that refer to symbols they do not define")
+    ap.add_argument("--runtime", action="append", default=[], metavar="OBJECT",
+                    help="with --no-undefined: symbols this object defines may be referred to")
     ap.add_argument("--quiet", action="store_true",
                     help="print only findings, errors and (if any finding) the summary")
     ap.add_argument("--objdump", default=OBJDUMP, metavar="PROG",
@@ -602,10 +618,18 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"{PROG}: --allow-sysreg {name!r}: not a register name", file=sys.stderr)
             return 2
     errors = found_in = nfound = checked = 0
+    provided = set()
+    for path in args.runtime:
+        try:
+            provided.update(defined_symbols(path, args.objdump))
+        except ScanError as e:
+            print(f"{PROG}: {path}: error: {e}", file=sys.stderr)
+            return 2
     for path in args.objects:
         try:
             res = scan_object(path, args.allow_sysreg, args.objdump)
-            undef = undefined_symbols(path, args.objdump) if args.no_undefined else []
+            undef = [n for n in (undefined_symbols(path, args.objdump) if args.no_undefined
+                                 else []) if n not in provided]
         except ScanError as e:
             print(f"{PROG}: {path}: error: {e}", file=sys.stderr)
             errors += 1

@@ -1,43 +1,82 @@
 // SPDX-License-Identifier: MIT
 /*
- * ic0.c - IC0 services: handlers linked into the kernel (see ic0.h).
+ * ic0.c - services the kernel serves itself: IC0 handlers and IC1 domains
+ * (see ic0.h), and the in-kernel service runtime (services/svc.h) that IC0
+ * services use to call others.
  */
 #include <kernel.h>
 #include <cap.h>
 #include <ic0.h>
+#include <ic1.h>
 #include <ipc.h>
 #include <mm.h>
 #include <panic.h>
 #include <printk.h>
 #include <proc.h>
 #include <string.h>
+#include <arch/spinlock.h>
 #include <arch/trap.h>
 
-/* The kernel as the "server" of IC0 services: never dying, no address
- * space, no capabilities of its own; never freed (a permanent hold). */
+/* The kernel as the "server" of in-kernel services: never dying, no
+ * address space, no capabilities of its own; never freed (a permanent hold). */
 static struct proc ic0_kernel = { .name = "kernel", .holds = 1 };
 extern const struct ic0_service __ic0_services_start[], __ic0_services_end[];
 
-static void ic0_publish(const struct ic0_service *d)
+/* Every in-kernel service, by handle.  Entries are only added (at boot),
+ * each before the count that makes it visible. */
+static const struct ic0_service *table[IC0_MAX_SERVICES];
+static unsigned ntable;
+static spinlock_t table_lock = SPINLOCK_INIT;
+
+int ic0_publish(const struct ic0_service *d)
 {
+    spin_lock(&table_lock);
+    if (ntable == IC0_MAX_SERVICES) {
+        spin_unlock(&table_lock);
+        printk("ic0: no room for service %s (%u in-kernel services)\n", d->name, ntable);
+        return -HM_ENOSPC;
+    }
     struct service *s = kobj_alloc(KC_SERVICE);
-    if (!s)
-        panic("ic0: no memory for service %s", d->name);
+    if (!s) {
+        spin_unlock(&table_lock);
+        return -HM_ENOMEM;
+    }
     s->obj.type = HM_CAP_SERVICE;
     s->lock = (spinlock_t)SPINLOCK_INIT;
     s->server = &ic0_kernel;
-    s->ic0 = d->handler;
+    s->ic0 = d;
     list_init(&s->work_node);
     int err = ipc_name_insert(d->name, s);
-    if (err < 0)
-        panic("ic0: cannot publish service %s (%d)", d->name, err);
-    printk("ic0: service %s linked into the kernel\n", d->name);
+    if (err == 0) {
+        table[ntable] = d;
+        __atomic_store_n(&ntable, ntable + 1, __ATOMIC_RELEASE);
+    }
+    spin_unlock(&table_lock);
+    if (err < 0) /* the service object stays: boot-time only, never reached */
+        printk("ic0: cannot publish service %s (%d)\n", d->name, err);
+    else if (d->ic1)
+        printk("ic0: service %s is an IC1 domain behind the gate\n", d->name);
+    else
+        printk("ic0: service %s linked into the kernel\n", d->name);
+    return err;
 }
 
 void ic0_init(void)
 {
     for (const struct ic0_service *d = __ic0_services_start; d < __ic0_services_end; d++)
-        ic0_publish(d);
+        if (ic0_publish(d) < 0)
+            panic("ic0: cannot publish service %s", d->name);
+}
+
+const struct ic0_service *ic0_service_at(long h)
+{
+    unsigned n = __atomic_load_n(&ntable, __ATOMIC_ACQUIRE);
+    return h >= 0 && (unsigned long)h < n ? table[h] : NULL;
+}
+
+long ic0_invoke(const struct ic0_service *d, struct hm_msg *m)
+{
+    return d->ic1 ? ic1_call(d->ic1, m) : d->handler(m);
 }
 
 long ic0_call(struct trap_frame *tf, struct service *s, uint32_t badge)
@@ -47,11 +86,31 @@ long ic0_call(struct trap_frame *tf, struct service *s, uint32_t badge)
                         .buf = NULL,
                         .grant = HM_NO_SLOT,
                         .badge = badge };
-    long status = s->ic0(&m);
+    long status = ic0_invoke(s->ic0, &m);
     tf->x[1] = m.w[0];
     tf->x[2] = m.w[1];
     tf->x[3] = m.w[2];
     tf->x[4] = m.w[3];
     tf->x[5] = 0;
     return status;
+}
+
+/* ---- the service runtime for IC0 services (services/svc.h) ---------------- */
+
+long svc_lookup(const char *name)
+{
+    unsigned n = __atomic_load_n(&ntable, __ATOMIC_ACQUIRE);
+    for (unsigned i = 0; i < n; i++)
+        if (!strcmp(table[i]->name, name))
+            return i;
+    return -HM_ENOENT; /* not served in the kernel (an IC2 service cannot be called from here) */
+}
+
+long svc_call(long h, struct hm_msg *m)
+{
+    const struct ic0_service *d = ic0_service_at(h);
+    if (!d)
+        return -HM_EINVAL;
+    m->buf = NULL;
+    return ic0_invoke(d, m);
 }

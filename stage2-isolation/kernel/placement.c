@@ -2,48 +2,98 @@
 /*
  * placement.c - starting the services the configuration places in IC1 or IC2.
  *
- * IC0 services are published by ic0_init(); an IC1 service's domain is
- * loaded here (its gate is published like an IC0 service); an IC2 service is a program in
- * the initramfs that the kernel starts before init and waits for until it
- * has published its name (stage 3's process manager takes this over).
+ * IC0 services are published by ic0_init() (kv_ic0.c); an IC1 service's
+ * domain is loaded here and published like an IC0 service (the kernel
+ * calls it through the gate); an IC2 service is a program in the
+ * initramfs that the kernel starts before init and waits for until it has
+ * published its names (stage 3's process manager takes this over).
+ *
+ * With CONFIG_CLASS_MATRIX the kv service is also published in every class
+ * (kv0, kv1, kv2) and the relay service in IC0 and IC1 (relay0, relay1),
+ * for the round-trip matrix and the tests of calls between classes.  A
+ * service placed in a class by its own setting and the matrix's instance
+ * in that class are one instance under two names.
  */
 #include <kernel.h>
+#include <ic0.h>
 #include <ic1.h>
 #include <ipc.h>
 #include <printk.h>
 #include <proc.h>
 #include <sched.h>
+#include <string.h>
 #include <arch/sysreg.h>
 
-static __attribute__((unused)) void start(const char *prog, const char *name)
+static struct ic1_domain kv_domain, relay_domain;
+static struct ic0_service ic1_published[4];
+static unsigned npublished;
+
+/* Load image im as domain d (if not loaded yet) and publish it as `name`. */
+static __attribute__((unused)) void ic1_start(const struct ic1_image *im, struct ic1_domain *d,
+                                              const char *name)
+{
+    if (!d->image) {
+        int err = ic1_load(im, d);
+        if (err < 0) {
+            printk("stage2: cannot load the %s domain: error %d\n", im->name, err);
+            return;
+        }
+    }
+    if (npublished == ARRAY_SIZE(ic1_published))
+        return;
+    struct ic0_service *s = &ic1_published[npublished++];
+    s->name = name;
+    s->ic1 = d;
+    if (ic0_publish(s) == 0)
+        printk("stage2: service %s in IC1 (domain %s at 0x%lx)\n", name, im->name, im->base);
+}
+
+/* Start prog with `names` (space-separated) as its argument, and wait
+ * until it has published the last of them. */
+static __attribute__((unused)) void ic2_start(const char *prog, const char *names)
 {
     struct proc *p;
-    int err = proc_spawn(prog, "", 0, -1, &p);
+    int err = proc_spawn(prog, names, strlen(names), -1, &p);
     if (err < 0) {
         printk("stage2: cannot start %s: error %d\n", prog, err);
         return;
     }
     proc_put(p); /* it lives on its own */
-    /* Until it has published its name, at most 100 ms.  Yielding, not
-     * sleeping: a sleeper wakes on the next tick, which added most of a
-     * tick (9.4 M instructions measured) to every boot. */
+    const char *last = strrchr(names, ' ') ? strrchr(names, ' ') + 1 : names;
+    /* At most 100 ms.  Yielding, not sleeping: a sleeper wakes on the next
+     * tick, which added most of a tick (9.4 M instructions measured) to
+     * every boot. */
     uint64_t freq = read_sysreg(cntfrq_el0), t0 = read_sysreg(cntpct_el0);
-    while (!ipc_name_exists(name) && read_sysreg(cntpct_el0) - t0 < freq / 10)
+    while (!ipc_name_exists(last) && read_sysreg(cntpct_el0) - t0 < freq / 10)
         sched_yield();
-    printk("stage2: service %s in IC2 (%s)%s\n", name, prog,
-           ipc_name_exists(name) ? "" : ", but it did not publish its name");
+    const char *q = names;
+    while (*q) {
+        char name[HM_NAME_MAX];
+        size_t n = 0;
+        while (*q && *q != ' ' && n + 1 < sizeof(name))
+            name[n++] = *q++;
+        name[n] = 0;
+        while (*q == ' ')
+            q++;
+        printk("stage2: service %s in IC2 (%s)%s\n", name, prog,
+               ipc_name_exists(name) ? "" : ", but it did not publish the name");
+    }
 }
 
 void stage2_start_services(void)
 {
 #ifdef CONFIG_KV_IC1
-    int err = ic1_load(&ic1_image_kv, &kv_ic1_domain);
-    if (err < 0)
-        printk("stage2: cannot load the kv domain: error %d\n", err);
-    else
-        printk("stage2: service kv in IC1 (domain at 0x%lx)\n", ic1_image_kv.base);
+    ic1_start(&ic1_image_kv, &kv_domain, "kv");
 #endif
-#ifdef CONFIG_KV_IC2
-    start("/bin/kvsrv", "kv");
+#ifdef CONFIG_CLASS_MATRIX
+    ic1_start(&ic1_image_kv, &kv_domain, "kv1");
+    ic1_start(&ic1_image_relay, &relay_domain, "relay1");
+#endif
+#if defined(CONFIG_KV_IC2) && defined(CONFIG_CLASS_MATRIX)
+    ic2_start("/bin/kvsrv", "kv kv2");
+#elif defined(CONFIG_KV_IC2)
+    ic2_start("/bin/kvsrv", "kv");
+#elif defined(CONFIG_CLASS_MATRIX)
+    ic2_start("/bin/kvsrv", "kv2");
 #endif
 }

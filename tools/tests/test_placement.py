@@ -24,7 +24,7 @@ def kv_test_names(repo):
 
 @pytest.mark.parametrize("placement,expect", [
     ("ic0", "ic0: service kv linked into the kernel"),
-    ("ic1", "stage2: service kv in IC1 (domain at 0xffffffffc0000000)"),
+    ("ic1", "stage2: service kv in IC1 (domain kv at 0xffffffff00000000)"),
     ("ic2", "stage2: service kv in IC2 (/bin/kvsrv)"),
 ])
 def test_kv_suite_passes_in_each_placement(harness, placement, expect):

@@ -25,6 +25,7 @@
 struct proc;
 struct thread;
 struct trap_frame;
+struct ic0_service; /* stage 2 */
 struct memobj;
 
 #define IPC_POOL_MAX 64    /* stacks per service (a bit each in the masks) */
@@ -50,7 +51,7 @@ struct service {
     bool work_queued;
     struct list work_node; /* on the pool worker's list */
     unsigned id;
-    hm_handler_t ic0; /* stage 2, IC0: the handler linked into the kernel (no stacks, no buffer) */
+    const struct ic0_service *ic0; /* stage 2: served in the kernel (IC0, or IC1 behind its gate) */
 };
 
 /** Whether a service is published under `name`. */

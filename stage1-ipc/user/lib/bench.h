@@ -21,4 +21,7 @@
  */
 uint64_t bench_call_cost(unsigned conn, uint64_t op);
 
+/** The same with the message's words w[0..3] from `w` (w[0] the operation). */
+uint64_t bench_msg_cost(unsigned conn, const uint64_t w[4]);
+
 #endif

@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
- * ic0.h - isolation class 0: services linked into the core kernel.
+ * ic0.h - isolation class 0: services linked into the core kernel, and the
+ * table of every service the kernel serves itself.
  *
  * The HongMeng paper's IC0 is for the core trusted services: no isolation,
  * a call is a plain function call.  Here an IC0 service is the same handler
  * source as an IC2 one (struct hm_msg in, status out), linked into the
  * kernel and published under its name at boot; a client calls it through
  * the same connection API, and the kernel calls the handler directly on
- * the caller's thread.  Limits: short messages only (no shared buffer), no
- * capability grants, and the handler runs with interrupts masked.
+ * the caller's thread.  An IC1 service is published the same way, with its
+ * domain instead of a handler: the kernel calls it through the IC1 gate.
+ * Limits: short messages only (no shared buffer), no capability grants,
+ * and the handler runs with interrupts masked.
+ *
+ * In-kernel callers (IC0 and IC1 services) find these services by name
+ * with svc_lookup() (services/svc.h): the handle is the index in the
+ * table, which only grows.
  */
 #ifndef IC0_H
 #define IC0_H
@@ -16,21 +23,38 @@
 #include <kernel.h>
 #include <uapi/hm/service.h>
 
+struct ic1_domain;
+
 struct ic0_service {
     const char *name;
-    hm_handler_t handler;
+    hm_handler_t handler;   /* IC0: called directly */
+    struct ic1_domain *ic1; /* IC1 (handler NULL): called through the gate, ic1_call() */
 };
+
+#define IC0_MAX_SERVICES 16
 
 /** Link a handler into the kernel as the IC0 service `svc_name`. */
 #define IC0_SERVICE(var, svc_name, fn)                                    \
     static const struct ic0_service var __used __section(".ic0_services") \
-            __aligned(8) = { svc_name, fn }
+            __aligned(8) = { svc_name, fn, NULL }
 
 struct service;
 struct trap_frame;
-/** Publish every IC0 service (ipc_init()). */
+/** Publish every IC0 service linked in (ipc_init()). */
 void ic0_init(void);
-/** A call to an IC0 service: returns its status, reply words in tf->x[1..4]. */
+/** Publish one more in-kernel service (an IC1 domain loaded at boot); `d`
+ *  must live for ever.  0, -HM_ENOSPC (table or name service full). */
+int ic0_publish(const struct ic0_service *d);
+/** The in-kernel service with handle h (svc_lookup()), NULL if none. */
+const struct ic0_service *ic0_service_at(long h);
+/** Call one: directly (IC0) or through the IC1 gate.  m->buf is not passed. */
+long ic0_invoke(const struct ic0_service *d, struct hm_msg *m);
+/** The service runtime of IC0 services (services/svc.h, which services
+ *  include; declared again here for kernel code). */
+long svc_lookup(const char *name);
+long svc_call(long h, struct hm_msg *m);
+/** A call to an in-kernel service from a user program: returns its status,
+ *  reply words in tf->x[1..4]. */
 long ic0_call(struct trap_frame *tf, struct service *s, uint32_t badge);
 
 #endif

@@ -8,11 +8,15 @@
  * (kernel/ic1.ld) and embedded in the kernel as a flat image with a
  * descriptor.  ic1_load() maps it there.
  *
- * Calls go through the gate, ic1_call().  Limits today: one call at a time
- * per domain (one stack), short messages, IRQs masked while it runs; the
- * watchpoints cover data accesses only, so a domain that computed a kernel
- * code address could still branch there (the scanner keeps the code it
- * has to the procedure-call standard; PAC/BTI is the planned answer).
+ * Calls go through the gate: ic1_call() from the kernel, and the domain's
+ * own entries into it (kernel/arch/aarch64/ic1_gate.S; services/svc_ic1.c)
+ * when an IC1 service calls another in-kernel service.  Limits today: one
+ * call at a time per domain (one stack; a call back into a domain that is
+ * already in this CPU's chain is -HM_EBUSY), short messages, IRQs masked
+ * while it runs; the watchpoints cover data accesses only, so a domain that
+ * computed a kernel code address could still branch there (the scanner
+ * keeps the code it has to the procedure-call standard; PAC/BTI where the
+ * CPU has them).
  */
 #ifndef IC1_H
 #define IC1_H
@@ -29,6 +33,7 @@ struct ic1_image {
     uint64_t bin_size;
     uint64_t base, data, end; /* [base, data) read-only code; [data, end) read/write */
     uint64_t entry;           /* the handler (hm_handler_t) */
+    uint64_t gates;           /* ic1_gates of services/svc_ic1.c, or 0: no runtime */
 };
 
 /** A loaded domain: its image mapped at base, backed by 2^order frames at pa. */
@@ -36,10 +41,13 @@ struct ic1_domain {
     const struct ic1_image *image;
     paddr_t pa;
     unsigned order;
+    unsigned index; /* load order: which per-CPU watchpoint bookkeeping is its */
     hm_handler_t entry;
-    uint64_t stack_top; /* its stack: 16 KiB after a guard page past its image */
-    spinlock_t lock;    /* one call at a time: one stack */
-    bool dead;          /* it faulted: every call is -HM_EPIPE */
+    uint64_t stack_top;  /* its stack: 16 KiB after a guard page past its image */
+    struct hm_msg *msg;  /* where a call's message goes: the top of its stack */
+    spinlock_t lock;     /* one call at a time: one stack */
+    volatile int on_cpu; /* the CPU it runs on, or -1 */
+    bool dead;           /* it faulted: every call is -HM_EPIPE */
 };
 
 #define IC1_STACK_ORDER 2 /* 16 KiB */
@@ -56,13 +64,22 @@ int ic1_load(const struct ic1_image *im, struct ic1_domain *d);
 /** Restart d after a fault: its code and data as loaded, bss zeroed. */
 int ic1_restart(struct ic1_domain *d);
 
+/** How many domains this CPU's watchpoints can keep apart (0: not even
+ *  the kernel can be covered), and how many are loaded. */
+unsigned ic1_capacity(void);
+unsigned ic1_nloaded(void);
+
+/** The loaded domain of the image called `name`, or NULL. */
+struct ic1_domain *ic1_find(const char *name);
+
 /**
  * ic1_call - call domain d's handler with m (short messages: m->buf is not
  * passed), through the gate: on the domain's stack, IRQs masked, with
  * watchpoints armed over the kernel image, all of RAM's linear map and the
- * device window.  Returns the handler's status and its m->w; -HM_EPIPE if
- * the domain faulted (now or before: it stays stopped).  d must have been
- * loaded by ic1_load().
+ * device window, and the user address space out of reach (an empty
+ * TTBR0).  Returns the handler's status and its m->w; -HM_EPIPE if the
+ * domain faulted (now or before: it stays stopped); -HM_EBUSY if d is
+ * already in this CPU's call chain.  d must have been loaded by ic1_load().
  */
 long ic1_call(struct ic1_domain *d, struct hm_msg *m);
 
@@ -72,7 +89,7 @@ struct trap_frame;
 int ic1_fault(struct trap_frame *tf);
 
 extern const struct ic1_image ic1_image_kv;
-extern struct ic1_domain kv_ic1_domain;        /* CONFIG_KV_IC1: kv_ic1.c */
+extern const struct ic1_image ic1_image_relay;
 extern const struct ic1_image ic1_image_probe; /* TEST=1 builds: ic1_test.c */
 
 #endif

@@ -6,11 +6,14 @@
  */
 #include <stdint.h>
 #include <hm/service.h>
+#include "../../services/svc.h"
 
 #define PROBE_ECHO 0  /* w[1] += 1; the domain's own data counts the calls */
 #define PROBE_LOAD 1  /* load from address w[1] */
 #define PROBE_STORE 2 /* store to address w[1] */
 #define PROBE_DEEP 3  /* recurse until the stack runs out */
+#define PROBE_GATE 4  /* svc_call(w[1], message at w[2], or its own if 0) -> status */
+#define PROBE_NAME 5  /* svc_lookup(name at w[1]) -> status */
 
 static long calls;
 
@@ -38,6 +41,16 @@ long probe_handle(struct hm_msg *m)
         return 0;
     case PROBE_DEEP:
         return deep(0, 1);
+    case PROBE_GATE: {
+        struct hm_msg own;
+        own.w[0] = m->w[3];
+        own.w[1] = own.w[2] = own.w[3] = own.len = 0;
+        long r = svc_call((long)m->w[1], m->w[2] ? (struct hm_msg *)m->w[2] : &own);
+        m->w[1] = own.w[0];
+        return r;
+    }
+    case PROBE_NAME:
+        return svc_lookup((const char *)m->w[1]);
     default:
         return -1;
     }

@@ -91,6 +91,36 @@ int dbg_wp_set(unsigned n, uint64_t base, uint64_t size, unsigned access)
     return 0;
 }
 
+#define WVR_WRITE(n, v)                   \
+    case n:                               \
+        write_sysreg(dbgwvr##n##_el1, v); \
+        break;
+
+void dbg_wp_move(unsigned n, uint64_t base)
+{
+    switch (n) {
+        WVR_WRITE(0, base)
+        WVR_WRITE(1, base)
+        WVR_WRITE(2, base)
+        WVR_WRITE(3, base)
+        WVR_WRITE(4, base)
+        WVR_WRITE(5, base)
+        WVR_WRITE(6, base)
+        WVR_WRITE(7, base)
+        WVR_WRITE(8, base)
+        WVR_WRITE(9, base)
+        WVR_WRITE(10, base)
+        WVR_WRITE(11, base)
+        WVR_WRITE(12, base)
+        WVR_WRITE(13, base)
+        WVR_WRITE(14, base)
+        WVR_WRITE(15, base)
+    default:
+        break;
+    }
+    isb();
+}
+
 void dbg_wp_clear(unsigned n)
 {
     if (n < dbg_watchpoints())

@@ -15,7 +15,20 @@
  * the domain's stack.  A faulting domain does not return: ic1_fault() makes
  * the exception return to ic1_fault_landing at EL1h with x0 = the status,
  * and ic1_enter returns that status to its caller.  SP_EL0 (a user thread's
- * stack pointer when we came from a system call) is kept and put back.
+ * stack pointer when we came from a system call, or the calling domain's
+ * when one domain calls another) is kept and put back.
+ *
+ * ic1_gate_call_entry / ic1_gate_lookup_entry
+ *
+ * The domain's way into the kernel (services/svc_ic1.c reaches them through
+ * the ic1_gates table the loader fills in): called from a domain at EL1t
+ * with the arguments of ic1_gate_call() / ic1_gate_lookup() (kernel/ic1.c).
+ * Debug exceptions are masked first (from here the kernel may touch its
+ * own memory), then the gate moves to SP_EL1, the frame of the ic1_enter
+ * that entered this domain, and calls the C half there; on the way back it
+ * returns to the domain's stack and unmasks them again.  The domain's
+ * stack pointer stays in SP_EL0 meanwhile; a domain the C half enters in
+ * turn goes through ic1_enter, which keeps it.
  */
     .text
     .globl ic1_enter
@@ -52,3 +65,22 @@ ic1_fault_landing:           /* from ic1_fault at EL1h: x0 = status, sp = our fr
     ldp x29, x30, [sp], #112
     ret
     .size ic1_enter, . - ic1_enter
+
+    .macro gate name, fn
+    .globl \name
+    .type \name, %function
+\name:
+    msr daifset, #8          /* watchpoints off: kernel code from here */
+    msr spsel, #1            /* onto the kernel stack, below ic1_enter's frame */
+    stp x29, x30, [sp, #-16]!
+    mov x29, xzr
+    bl \fn
+    ldp x29, x30, [sp], #16
+    msr spsel, #0            /* back on the domain's stack */
+    msr daifclr, #8          /* and watched again */
+    ret
+    .size \name, . - \name
+    .endm
+
+    gate ic1_gate_call_entry, ic1_gate_call
+    gate ic1_gate_lookup_entry, ic1_gate_lookup

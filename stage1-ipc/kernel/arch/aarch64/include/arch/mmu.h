@@ -8,9 +8,16 @@
  *
  *   0x0000000000000000 .. 0x0000007fffffffff  TTBR0: user space (stage 1 on)
  *   0xffffff8000000000 .. 0xffffffbfffffffff  linear map: VA = LINEAR_BASE + PA
- *   0xffffffc000000000 .. 0xffffffc03fffffff  device mappings (mmu_ioremap)
+ *   0xffffffff00000000 .. 0xffffffff3fffffff  stage 2: IC1 domains
  *   0xffffffff80000000 .. 0xffffffffbfffffff  the kernel image (KIMAGE_VBASE)
- *   0xffffffffc0000000 .. 0xffffffffffffffff  stage 2: IC1 domains
+ *   0xffffffffc0000000 .. 0xffffffffffdfffff  device mappings (mmu_ioremap)
+ *
+ * The kernel image and the device window share the top 2 GiB-aligned block
+ * of the address space, so that one hardware watchpoint (at most 2 GiB,
+ * naturally aligned) covers both while an IC1 domain runs (stage 2); the
+ * IC1 window lies outside that block.  The device window stops 2 MiB short
+ * of the top so that its end is an address (IOREMAP_BASE + IOREMAP_SIZE
+ * does not wrap to 0).
  *
  * The kernel is linked at KIMAGE_VBASE and runs there whatever physical
  * address the boot loader chose: head.S maps it, so no relocation is needed.
@@ -27,8 +34,8 @@
 #define VA_BITS 39
 #define LINEAR_BASE 0xffffff8000000000
 #define LINEAR_SIZE 0x0000004000000000 /* 256 GiB of physical space */
-#define IOREMAP_BASE 0xffffffc000000000
-#define IOREMAP_SIZE 0x0000000040000000
+#define IOREMAP_BASE 0xffffffffc0000000
+#define IOREMAP_SIZE 0x000000003fe00000
 #define KIMAGE_VBASE 0xffffffff80000000
 #define KIMAGE_MAX_SIZE 0x0000000000800000 /* 8 MiB: four L3 tables */
 

@@ -27,6 +27,11 @@ void dbg_init_cpu(void);
  *  base aligned to it; `access` WP_LOAD and/or WP_STORE; EL1 accesses only.
  *  Returns 0, or -1 for a bad index or range. */
 int dbg_wp_set(unsigned n, uint64_t base, uint64_t size, unsigned access);
+/** Move armed watchpoint n to `base` (aligned to its size), keeping its
+ *  size and access: one register write, for a gate switching between
+ *  domains.  It does not change dbg_wp_generation(): whoever moves a
+ *  watchpoint knows where it is. */
+void dbg_wp_move(unsigned n, uint64_t base);
 /** Disarm watchpoint n. */
 void dbg_wp_clear(unsigned n);
 /** Changes whenever this CPU's watchpoints are set or cleared. */
