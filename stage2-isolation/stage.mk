@@ -36,7 +36,7 @@ endif
 
 IC1_CFLAGS = -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INC) \
              -Istage1-ipc/kernel/include/uapi -mgeneral-regs-only -mno-outline-atomics \
-             -fno-pic -fno-pie -fno-common -fno-stack-protector -fno-builtin \
+             -fno-pic -fno-pie -fno-common -fno-stack-protector -fno-builtin -DSVC_IC1 \
              -Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP
 IC1_OBJS = $(patsubst %,$(O)/ic1/%.o,$(ic1-y))
 

@@ -23,17 +23,20 @@ static struct proc ic0_kernel = { .name = "kernel", .holds = 1 };
 extern const struct ic0_service __ic0_services_start[], __ic0_services_end[];
 
 /* Every in-kernel service, by handle.  Entries are only added (at boot),
- * each before the count that makes it visible. */
-static const struct ic0_service *table[IC0_MAX_SERVICES];
-static unsigned ntable;
+ * each before the count that makes it visible.  The IC1 gate's fast path
+ * (ic1_gate.S) reads them too. */
+const struct ic0_service *ic0_table[IC0_MAX_SERVICES];
+unsigned ic0_ntable;
+/* By handle: the domain of an IC1 service, NULL otherwise (ic1_gate.S). */
+struct ic1_domain *ic0_ic1_targets[IC0_MAX_SERVICES];
 static spinlock_t table_lock = SPINLOCK_INIT;
 
 int ic0_publish(const struct ic0_service *d)
 {
     spin_lock(&table_lock);
-    if (ntable == IC0_MAX_SERVICES) {
+    if (ic0_ntable == IC0_MAX_SERVICES) {
         spin_unlock(&table_lock);
-        printk("ic0: no room for service %s (%u in-kernel services)\n", d->name, ntable);
+        printk("ic0: no room for service %s (%u in-kernel services)\n", d->name, ic0_ntable);
         return -HM_ENOSPC;
     }
     struct service *s = kobj_alloc(KC_SERVICE);
@@ -48,8 +51,9 @@ int ic0_publish(const struct ic0_service *d)
     list_init(&s->work_node);
     int err = ipc_name_insert(d->name, s);
     if (err == 0) {
-        table[ntable] = d;
-        __atomic_store_n(&ntable, ntable + 1, __ATOMIC_RELEASE);
+        ic0_table[ic0_ntable] = d;
+        ic0_ic1_targets[ic0_ntable] = d->ic1;
+        __atomic_store_n(&ic0_ntable, ic0_ntable + 1, __ATOMIC_RELEASE);
     }
     spin_unlock(&table_lock);
     if (err < 0) /* the service object stays: boot-time only, never reached */
@@ -70,8 +74,8 @@ void ic0_init(void)
 
 const struct ic0_service *ic0_service_at(long h)
 {
-    unsigned n = __atomic_load_n(&ntable, __ATOMIC_ACQUIRE);
-    return h >= 0 && (unsigned long)h < n ? table[h] : NULL;
+    unsigned n = __atomic_load_n(&ic0_ntable, __ATOMIC_ACQUIRE);
+    return h >= 0 && (unsigned long)h < n ? ic0_table[h] : NULL;
 }
 
 long ic0_invoke(const struct ic0_service *d, struct hm_msg *m)
@@ -99,9 +103,9 @@ long ic0_call(struct trap_frame *tf, struct service *s, uint32_t badge)
 
 long svc_lookup(const char *name)
 {
-    unsigned n = __atomic_load_n(&ntable, __ATOMIC_ACQUIRE);
+    unsigned n = __atomic_load_n(&ic0_ntable, __ATOMIC_ACQUIRE);
     for (unsigned i = 0; i < n; i++)
-        if (!strcmp(table[i]->name, name))
+        if (!strcmp(ic0_table[i]->name, name))
             return i;
     return -HM_ENOENT; /* not served in the kernel (an IC2 service cannot be called from here) */
 }

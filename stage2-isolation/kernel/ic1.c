@@ -28,6 +28,24 @@ static struct ic1_domain *loaded[IC1_MAX_LOADED];
 static unsigned nloaded;
 static uint64_t empty_ttbr0; /* no user space: what TTBR0 holds while a domain runs */
 
+/* Per CPU: the domain running there (NULL outside one), and whom the
+ * watchpoints are armed for.  They stay armed between calls: they fire
+ * only while PSTATE.D is clear, which is only inside a domain, so the
+ * kernel never trips them.  Re-armed when the CPU enters another domain
+ * from the kernel, a domain was loaded since, or someone else wrote them;
+ * a call from one domain into another moves the one watchpoint that
+ * changes (the callee's slot becomes the caller's).  ic1_gate.S reads and
+ * writes running, armed and wp_of too. */
+struct ic1_cpu {
+    struct ic1_domain *running;
+    const struct ic1_domain *armed;
+    uint64_t stack_off; /* this CPU's stack in a domain: stack0_top + stack_off */
+    unsigned arms;      /* arm() calls: the gate's fast path checks it did not happen */
+    unsigned armed_nloaded, armed_gen;
+    int8_t wp_of[IC1_MAX_LOADED]; /* by domain index: the watchpoint on its slot, or -1 */
+} __aligned(1 << IC1_C_SHIFT);
+struct ic1_cpu ic1_cpu[CONFIG_NR_CPUS];
+
 /* The domain's entries into the gate (ic1_gate.S), for its ic1_gates. */
 extern char ic1_gate_call_entry[], ic1_gate_lookup_entry[];
 
@@ -97,6 +115,20 @@ static int watch_init(void)
     return 0;
 }
 
+/* The message slot on each CPU's stack: the gate's fast path writes only
+ * the words, so the rest is set here, at load and restart. */
+static void init_msgs(const struct ic1_domain *d)
+{
+    for (unsigned c = 0; c < CONFIG_NR_CPUS; c++) {
+        struct hm_msg *m =
+                (struct hm_msg *)(d->stack0_top + (uint64_t)c * IC1_STACK_STRIDE - IC1_MSG_OFF);
+        m->len = 0;
+        m->buf = NULL;
+        m->grant = HM_NO_SLOT;
+        m->badge = 0;
+    }
+}
+
 /* Copy the image into its frames (bss zeroed), fill in its gate entries,
  * and make the code visible to instruction fetch. */
 static void copy_image(const struct ic1_image *im, paddr_t pa)
@@ -120,7 +152,7 @@ int ic1_load(const struct ic1_image *im, struct ic1_domain *d)
         !IS_ALIGNED(im->base | im->data | im->end, PAGE_SIZE) || im->data < im->base ||
         im->end < im->data || span == 0 || im->bin_size > span || im->entry < im->base ||
         im->entry >= im->data || !IS_ALIGNED(im->base, IC1_SLOT_SIZE) ||
-        span + PAGE_SIZE + ((uint64_t)PAGE_SIZE << IC1_STACK_ORDER) > IC1_SLOT_SIZE) {
+        span + (uint64_t)CONFIG_NR_CPUS * IC1_STACK_STRIDE > IC1_SLOT_SIZE) {
         printk("ic1: %s: malformed image descriptor\n", im->name);
         return -HM_EINVAL;
     }
@@ -145,34 +177,48 @@ int ic1_load(const struct ic1_image *im, struct ic1_domain *d)
         return -HM_ENOMEM;
     copy_image(im, pa);
     uint64_t code = im->data - im->base;
-    paddr_t stack = frame_alloc(IC1_STACK_ORDER);
+    unsigned stack_order = 0;
+    while ((1u << stack_order) < CONFIG_NR_CPUS)
+        stack_order++;
+    stack_order += IC1_STACK_ORDER;
+    paddr_t stack = frame_alloc(stack_order);
     if (!stack) {
         frame_free(pa, order);
         return -HM_ENOMEM;
     }
-    /* The stack after the image and an unmapped guard page: an overflow is
-     * a fault in the domain, not a write into someone else's memory. */
-    uint64_t stack_va = im->end + PAGE_SIZE, stack_size = (uint64_t)PAGE_SIZE << IC1_STACK_ORDER;
-    if ((code && mmu_map_pages(im->base, pa, code, PROT_KERNEL_TEXT) < 0) ||
-        (im->end > im->data &&
-         mmu_map_pages(im->data, pa + code, im->end - im->data, PROT_KERNEL_RW) < 0) ||
-        mmu_map_pages(stack_va, stack, stack_size, PROT_KERNEL_RW) < 0) {
+    /* After the image, per CPU, an unmapped guard page and a stack: an
+     * overflow is a fault in the domain, not a write into someone else's
+     * memory (another CPU's stack included). */
+    int err2 = 0;
+    if (code)
+        err2 = mmu_map_pages(im->base, pa, code, PROT_KERNEL_TEXT);
+    if (!err2 && im->end > im->data)
+        err2 = mmu_map_pages(im->data, pa + code, im->end - im->data, PROT_KERNEL_RW);
+    for (unsigned c = 0; !err2 && c < CONFIG_NR_CPUS; c++)
+        err2 = mmu_map_pages(im->end + c * IC1_STACK_STRIDE + PAGE_SIZE,
+                             stack + (uint64_t)c * IC1_STACK_SIZE, IC1_STACK_SIZE, PROT_KERNEL_RW);
+    if (err2 < 0) {
         /* TODO(stage2): unmap what was mapped; today only boot loads domains. */
         printk("ic1: %s: out of page-table pages\n", im->name);
         return -HM_ENOMEM;
     }
     if (!empty_ttbr0)
         empty_ttbr0 = mmu_empty_ttbr0();
+    for (unsigned c = 0; c < CONFIG_NR_CPUS; c++)
+        ic1_cpu[c].stack_off = (uint64_t)c * IC1_STACK_STRIDE;
+    d->base = im->base;
     d->image = im;
     d->pa = pa;
     d->order = order;
+    d->stack_pa = stack;
+    d->stack_order = stack_order;
     d->index = nloaded;
     d->entry = (hm_handler_t)im->entry;
-    d->stack_top = stack_va + stack_size;
-    d->msg = (struct hm_msg *)((d->stack_top - sizeof(struct hm_msg)) & ~15ul);
-    d->dead = false;
-    d->on_cpu = -1;
-    d->lock = (spinlock_t)SPINLOCK_INIT;
+    d->stack0_top = im->end + IC1_STACK_STRIDE;
+    d->dead = 0;
+    for (unsigned c = 0; c < ARRAY_SIZE(d->busy); c++)
+        d->busy[c] = 0;
+    init_msgs(d);
     loaded[nloaded] = d;
     __atomic_store_n(&nloaded, nloaded + 1, __ATOMIC_RELEASE);
     printk("ic1: domain %s at 0x%lx (%lu KiB: code %lu, data %lu)\n", im->name, im->base,
@@ -183,11 +229,23 @@ int ic1_load(const struct ic1_image *im, struct ic1_domain *d)
 int ic1_restart(struct ic1_domain *d)
 {
     const struct ic1_image *im = d->image;
-    spin_lock(&d->lock);
+    unsigned cpu = this_cpu()->id;
+    if (d->busy[cpu])
+        return -HM_EBUSY;
+    /* Stopped first, then wait for the calls still in it elsewhere: a new
+     * call marks itself busy before it looks at `dead` (and gives up), so
+     * once every busy flag has been seen clear, nobody runs in it. */
+    uint32_t was_dead = d->dead;
+    d->dead = 1;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    for (unsigned c = 0; c < CONFIG_NR_CPUS; c++)
+        while (d->busy[c])
+            __asm__ volatile("yield" ::: "memory");
     copy_image(im, d->pa);
-    d->dead = false;
-    spin_unlock(&d->lock);
-    printk("ic1: domain %s restarted\n", im->name);
+    init_msgs(d);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    d->dead = 0;
+    printk("ic1: domain %s %s\n", im->name, was_dead ? "restarted" : "reset");
     return 0;
 }
 
@@ -218,79 +276,88 @@ struct ic1_domain *ic1_find(const char *name)
 long ic1_enter(hm_handler_t entry, struct hm_msg *m, uint64_t sp);
 extern char ic1_fault_landing[];
 
-/* Per CPU: the domain running there (NULL outside one). */
-static struct ic1_domain *running[CONFIG_NR_CPUS];
+_Static_assert(__builtin_offsetof(struct ic1_domain, base) == IC1_D_BASE, "ic1_gate.S");
+_Static_assert(__builtin_offsetof(struct ic1_domain, stack0_top) == IC1_D_STACK0, "ic1_gate.S");
+_Static_assert(__builtin_offsetof(struct ic1_domain, entry) == IC1_D_ENTRY, "ic1_gate.S");
+_Static_assert(__builtin_offsetof(struct ic1_domain, index) == IC1_D_INDEX, "ic1_gate.S");
+_Static_assert(__builtin_offsetof(struct ic1_domain, dead) == IC1_D_DEAD, "ic1_gate.S");
+_Static_assert(__builtin_offsetof(struct ic1_domain, busy) == IC1_D_BUSY, "ic1_gate.S");
+_Static_assert(CONFIG_NR_CPUS <= 8, "ic1_domain.busy has 8 entries");
+_Static_assert(__builtin_offsetof(struct ic1_cpu, running) == IC1_C_RUNNING, "ic1_gate.S");
+_Static_assert(__builtin_offsetof(struct ic1_cpu, armed) == IC1_C_ARMED, "ic1_gate.S");
+_Static_assert(__builtin_offsetof(struct ic1_cpu, stack_off) == IC1_C_STACKOFF, "ic1_gate.S");
+_Static_assert(__builtin_offsetof(struct ic1_cpu, arms) == IC1_C_ARMS, "ic1_gate.S");
+_Static_assert(__builtin_offsetof(struct ic1_cpu, wp_of) == IC1_C_WP_OF, "ic1_gate.S");
+_Static_assert(sizeof(struct ic1_cpu) == 1 << IC1_C_SHIFT, "ic1_gate.S");
+_Static_assert(IC1_MSG_OFF >= sizeof(struct hm_msg), "the message fits");
 
-/* Per CPU: whom the watchpoints are armed for.  They stay armed between
- * calls: they fire only while PSTATE.D is clear, which is only inside a
- * domain, so the kernel never trips them.  Re-armed when the CPU enters
- * another domain from the kernel, a domain was loaded since, or someone
- * else wrote them; a call from one domain into another moves the one
- * watchpoint that changes (the callee's slot becomes the caller's). */
-static struct {
-    const struct ic1_domain *d;
-    unsigned nloaded, gen;
-    int8_t wp_of[IC1_MAX_LOADED]; /* by domain index: the watchpoint on its slot, or -1 */
-} armed[CONFIG_NR_CPUS];
-
-static void arm(unsigned cpu, const struct ic1_domain *d)
+static void arm(struct ic1_cpu *c, const struct ic1_domain *d)
 {
     dbg_init_cpu();
     unsigned n = 0;
     for (; n < nwatch; n++)
         dbg_wp_set(n, watch[n].base, watch[n].size, WP_LOAD | WP_STORE);
-    for (unsigned i = 0; i < nloaded; i++) {
-        armed[cpu].wp_of[i] = -1;
-        if (loaded[i] != d) {
-            armed[cpu].wp_of[i] = (int8_t)n;
-            dbg_wp_set(n++, loaded[i]->image->base, IC1_SLOT_SIZE, WP_LOAD | WP_STORE);
+    for (unsigned i = 0; i < IC1_MAX_LOADED; i++) {
+        c->wp_of[i] = -1;
+        if (i < nloaded && loaded[i] != d) {
+            c->wp_of[i] = (int8_t)n;
+            dbg_wp_set(n++, loaded[i]->base, IC1_SLOT_SIZE, WP_LOAD | WP_STORE);
         }
     }
     for (; n < dbg_watchpoints(); n++)
         dbg_wp_clear(n);
-    armed[cpu].d = d;
-    armed[cpu].nloaded = nloaded;
-    armed[cpu].gen = dbg_wp_generation();
+    c->armed = d;
+    c->armed_nloaded = nloaded;
+    c->armed_gen = dbg_wp_generation();
+    c->arms++;
 }
 
-static inline bool armed_for(unsigned cpu, const struct ic1_domain *d)
+/* From ic1_gate.S: something re-armed the watchpoints while the domain d
+ * had called another; arm them for d again. */
+void ic1_rearm(const struct ic1_domain *d)
 {
-    return armed[cpu].d == d && armed[cpu].nloaded == nloaded &&
-           armed[cpu].gen == dbg_wp_generation();
+    arm(&ic1_cpu[this_cpu()->id], d);
+}
+
+static inline bool armed_for(const struct ic1_cpu *c, const struct ic1_domain *d)
+{
+    return c->armed == d && c->armed_nloaded == nloaded && c->armed_gen == dbg_wp_generation();
 }
 
 /* The watchpoints armed for `from` are made `to`'s: the one on to's slot
  * moves to from's; the others (the kernel, the other domains) stay. */
-static inline void switch_watch(unsigned cpu, const struct ic1_domain *from,
-                                const struct ic1_domain *to)
+static void switch_watch(struct ic1_cpu *c, const struct ic1_domain *from,
+                         const struct ic1_domain *to)
 {
-    if (!armed_for(cpu, from)) {
-        arm(cpu, to);
+    int n = c->wp_of[to->index];
+    if (!armed_for(c, from) || n < 0) {
+        arm(c, to);
         return;
     }
-    int n = armed[cpu].wp_of[to->index];
-    dbg_wp_move((unsigned)n, from->image->base);
-    armed[cpu].wp_of[from->index] = (int8_t)n;
-    armed[cpu].wp_of[to->index] = -1;
-    armed[cpu].d = to;
+    dbg_wp_move((unsigned)n, from->base);
+    c->wp_of[from->index] = (int8_t)n;
+    c->wp_of[to->index] = -1;
+    c->armed = to;
 }
 
 /* Into d from `caller`, the domain running on this CPU now (NULL: from the
- * kernel).  IRQs and debug exceptions masked.  m is the caller's message:
- * only its words go in and come back. */
-static long enter_domain(unsigned cpu, struct ic1_domain *caller, struct ic1_domain *d,
-                         struct hm_msg *m)
+ * kernel).  IRQs and debug exceptions masked.  Only m's words go in and
+ * come back.  ic1_gate.S has a fast path for the common domain-to-domain
+ * case; this is the whole of it. */
+static long enter_domain(struct ic1_cpu *c, unsigned cpu, struct ic1_domain *caller,
+                         struct ic1_domain *d, struct hm_msg *m)
 {
-    if (d->on_cpu == (int)cpu) /* d is in this CPU's chain: it would wait for itself */
+    if (d->busy[cpu]) /* d is in this CPU's chain: it would wait for itself */
         return -HM_EBUSY;
-    spin_lock(&d->lock);
+    d->busy[cpu] = 1;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* busy before dead (ic1_restart) */
     if (d->dead) {
-        spin_unlock(&d->lock);
+        __atomic_store_n(&d->busy[cpu], 0, __ATOMIC_RELEASE);
         return -HM_EPIPE;
     }
     /* The message goes on the domain's stack: wherever the caller's copy
      * is, the domain cannot touch it. */
-    struct hm_msg *dm = d->msg;
+    struct hm_msg *dm = (struct hm_msg *)(d->stack0_top + c->stack_off - IC1_MSG_OFF);
     dm->w[0] = m->w[0];
     dm->w[1] = m->w[1];
     dm->w[2] = m->w[2];
@@ -301,23 +368,21 @@ static long enter_domain(unsigned cpu, struct ic1_domain *caller, struct ic1_dom
     dm->badge = 0;
     uint64_t ttbr0 = 0;
     if (caller) {
-        switch_watch(cpu, caller, d);
+        switch_watch(c, caller, d);
     } else {
-        if (!armed_for(cpu, d))
-            arm(cpu, d);
+        if (!armed_for(c, d))
+            arm(c, d);
         /* The user address space out of reach: watchpoints cannot cover
          * it, an empty TTBR0 (ASID 0, never a process's) can. */
         ttbr0 = read_sysreg(ttbr0_el1);
         write_sysreg(ttbr0_el1, empty_ttbr0);
         isb();
     }
-    d->on_cpu = (int)cpu;
-    running[cpu] = d;
+    c->running = d;
     long status = ic1_enter(d->entry, dm, (uint64_t)dm);
-    running[cpu] = caller;
-    d->on_cpu = -1;
+    c->running = caller;
     if (caller) {
-        switch_watch(cpu, d, caller);
+        switch_watch(c, d, caller);
     } else {
         write_sysreg(ttbr0_el1, ttbr0);
         isb();
@@ -328,7 +393,7 @@ static long enter_domain(unsigned cpu, struct ic1_domain *caller, struct ic1_dom
         m->w[2] = dm->w[2];
         m->w[3] = dm->w[3];
     }
-    spin_unlock(&d->lock);
+    __atomic_store_n(&d->busy[cpu], 0, __ATOMIC_RELEASE);
     return status;
 }
 
@@ -337,52 +402,51 @@ long ic1_call(struct ic1_domain *d, struct hm_msg *m)
     uint64_t daif = read_sysreg(daif);
     irq_disable();
     unsigned cpu = this_cpu()->id;
-    /* running[cpu] is set when an IC1 service called an IC0 one that calls d */
-    long status = enter_domain(cpu, running[cpu], d, m);
+    struct ic1_cpu *c = &ic1_cpu[cpu];
+    /* c->running is set when an IC1 service called an IC0 one that calls d */
+    long status = enter_domain(c, cpu, c->running, d, m);
     write_sysreg(daif, daif);
     return status;
 }
 
-/* Whether [p, p + size) lies in domain d's memory: its data (writable) or
- * also its code and read-only data (!write), or its stack. */
-static bool in_domain(const struct ic1_domain *d, uint64_t p, uint64_t size, bool write)
-{
-    const struct ic1_image *im = d->image;
-    uint64_t lo = write ? im->data : im->base;
-    uint64_t stack_lo = d->stack_top - ((uint64_t)PAGE_SIZE << IC1_STACK_ORDER);
-    return (p - lo <= im->end - lo - size && im->end - lo >= size) ||
-           p - stack_lo <= d->stack_top - stack_lo - size;
-}
-
 /* From the domain running on this CPU, through ic1_gate_call_entry
- * (ic1_gate.S: IRQs and debug exceptions masked, on the kernel stack):
- * call in-kernel service h (svc_lookup()) with the message at m, in the
- * domain's memory. */
+ * (ic1_gate.S) when its fast path does not apply: IRQs and debug
+ * exceptions masked, on the kernel stack; m, there too, holds the words
+ * the domain passed.  Call in-kernel service h (svc_lookup()). */
 long ic1_gate_call(long h, struct hm_msg *m)
 {
     unsigned cpu = this_cpu()->id;
-    struct ic1_domain *self = running[cpu];
+    struct ic1_cpu *c = &ic1_cpu[cpu];
     const struct ic0_service *t = ic0_service_at(h);
     if (!t)
         return -HM_EINVAL;
-    if (!in_domain(self, (uint64_t)m, sizeof(*m), true))
-        return -HM_EFAULT;
-    if (t->ic1) /* IC1 -> IC1: straight into the other domain */
-        return enter_domain(cpu, self, t->ic1, m);
-    m->buf = NULL; /* IC1 -> IC0: a function call, on the kernel stack */
+    m->len = 0;
+    m->buf = NULL;
     m->grant = HM_NO_SLOT;
     m->badge = 0;
-    return t->handler(m);
+    if (t->ic1) /* IC1 -> IC1 */
+        return enter_domain(c, cpu, c->running, t->ic1, m);
+    return t->handler(m); /* IC1 -> IC0: a function call */
+}
+
+/* Whether [p, p + size) lies in domain d's image or its stack on this CPU. */
+static bool in_domain(const struct ic1_domain *d, const struct ic1_cpu *c, uint64_t p,
+                      uint64_t size)
+{
+    const struct ic1_image *im = d->image;
+    uint64_t top = d->stack0_top + c->stack_off, lo = top - IC1_STACK_SIZE;
+    return (p - im->base <= im->end - im->base - size && im->end - im->base >= size) ||
+           p - lo <= IC1_STACK_SIZE - size;
 }
 
 /* Through ic1_gate_lookup_entry: svc_lookup() for the domain; the name,
  * in the domain's memory, is read a byte at a time within it. */
 long ic1_gate_lookup(const char *name)
 {
-    struct ic1_domain *self = running[this_cpu()->id];
+    struct ic1_cpu *c = &ic1_cpu[this_cpu()->id];
     char k[HM_NAME_MAX];
     for (unsigned i = 0;; i++) {
-        if (i == sizeof(k) || !in_domain(self, (uint64_t)name + i, 1, false))
+        if (i == sizeof(k) || !in_domain(c->running, c, (uint64_t)name + i, 1))
             return -HM_EFAULT;
         k[i] = name[i];
         if (!k[i])
@@ -393,18 +457,19 @@ long ic1_gate_lookup(const char *name)
 
 int ic1_fault(struct trap_frame *tf)
 {
-    unsigned cpu = this_cpu()->id;
-    struct ic1_domain *d = running[cpu];
+    struct ic1_domain *d = ic1_cpu[this_cpu()->id].running;
     if (!d || (tf->spsr & 0xf) != 0x4) /* only code at EL1t: the domain */
         return 0;
     unsigned ec = (unsigned)(tf->esr >> ESR_EC_SHIFT) & 0x3f;
     printk("ic1: domain %s stopped: %s at pc 0x%lx, address 0x%lx (esr 0x%lx)\n", d->image->name,
            ec == 0x35 ? "watchpoint (memory outside the domain)" : "exception", tf->elr, tf->far,
            tf->esr);
-    d->dead = true;
+    d->dead = 1;
+    /* Back to whoever entered it (ic1_enter or the gate's fast path), at
+     * EL1h on SP_EL1, which points at that entry's frame; debug exceptions
+     * masked; x0 = the call's status. */
     tf->elr = (uint64_t)ic1_fault_landing;
     tf->x[0] = (uint64_t)-HM_EPIPE;
-    /* EL1h (back on SP_EL1, the gate's frame), debug exceptions masked */
     tf->spsr = (tf->spsr & ~0xful) | 0x5 | (1ul << 9);
     return 1;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * svc_ic1.c - the service runtime (svc.h) inside an IC1 domain.
+ * svc_ic1.c - the service runtime (svc.h) inside an IC1 domain: the gate
+ * table and svc_lookup(); svc_call() is inline in svc.h.
  *
  * A domain reaches the kernel only through the gate.  Its two entries are
  * in ic1_gates, in the domain's read-only data, written by the loader
@@ -12,10 +13,8 @@
 #include "svc.h"
 
 typedef long (*gate_lookup_t)(const char *name);
-typedef long (*gate_call_t)(long h, struct hm_msg *m);
 
 /* [0]: the call gate, [1]: the look-up gate (kernel/arch/aarch64/ic1_gate.S) */
-extern const uintptr_t ic1_gates[2];
 __asm__(".section .rodata.ic1_gates, \"a\"\n"
         ".balign 8\n"
         ".globl ic1_gates\n"
@@ -25,9 +24,4 @@ __asm__(".section .rodata.ic1_gates, \"a\"\n"
 long svc_lookup(const char *name)
 {
     return ((gate_lookup_t)ic1_gates[1])(name);
-}
-
-long svc_call(long h, struct hm_msg *m)
-{
-    return ((gate_call_t)ic1_gates[0])(h, m);
 }

@@ -31,7 +31,7 @@ struct ic0_service {
     struct ic1_domain *ic1; /* IC1 (handler NULL): called through the gate, ic1_call() */
 };
 
-#define IC0_MAX_SERVICES 16
+#define IC0_MAX_SERVICES 16 /* also in ic1.h, for ic1_gate.S */
 
 /** Link a handler into the kernel as the IC0 service `svc_name`. */
 #define IC0_SERVICE(var, svc_name, fn)                                    \

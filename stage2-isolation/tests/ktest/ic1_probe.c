@@ -6,6 +6,7 @@
  */
 #include <stdint.h>
 #include <hm/service.h>
+#include "../../services/relay.h"
 #include "../../services/svc.h"
 
 #define PROBE_ECHO 0  /* w[1] += 1; the domain's own data counts the calls */
@@ -14,6 +15,7 @@
 #define PROBE_DEEP 3  /* recurse until the stack runs out */
 #define PROBE_GATE 4  /* svc_call(w[1], message at w[2], or its own if 0) -> status */
 #define PROBE_NAME 5  /* svc_lookup(name at w[1]) -> status */
+#define PROBE_RELAY 6 /* svc_call(w[1], { RELAY_FWD, w[2], w[3], 1 }) -> status, w[1] = reply w0 */
 
 static long calls;
 
@@ -47,6 +49,16 @@ long probe_handle(struct hm_msg *m)
         own.w[1] = own.w[2] = own.w[3] = own.len = 0;
         long r = svc_call((long)m->w[1], m->w[2] ? (struct hm_msg *)m->w[2] : &own);
         m->w[1] = own.w[0];
+        return r;
+    }
+    case PROBE_RELAY: {
+        struct hm_msg fwd;
+        fwd.w[0] = RELAY_FWD;
+        fwd.w[1] = m->w[2];
+        fwd.w[2] = m->w[3];
+        fwd.w[3] = 1;
+        long r = svc_call((long)m->w[1], &fwd);
+        m->w[1] = fwd.w[0];
         return r;
     }
     case PROBE_NAME:
