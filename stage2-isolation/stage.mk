@@ -14,6 +14,7 @@ kernel-y += $(S2K)/arch/aarch64/debug.c
 kernel-y += $(S2K)/ic0.c
 kernel-y += $(S2K)/placement.c
 kernel-y += $(S2K)/kv_ic0.c
+kernel-y += $(S2K)/arch/aarch64/cfi.c
 
 # IC1 objects: every service source that may run in an IC1 domain is built
 # with the flags of one (EL1 code with no FP/SIMD registers, no libc, no
@@ -34,13 +35,22 @@ probe-ic1-entry := probe_handle
 probe-ic1-base := 0xffffffff00200000
 endif
 
+# -mbranch-protection: return addresses signed (paciasp/autiasp) and
+# indirect-branch targets marked (bti c), all hint-space instructions: the
+# kernel turns them on where the CPU has them (kernel/arch/aarch64/cfi.c).
 IC1_CFLAGS = -std=gnu11 -O2 -g -ffreestanding -nostdinc -isystem $(GCC_INC) \
+             -mbranch-protection=pac-ret+bti \
              -Istage1-ipc/kernel/include/uapi -mgeneral-regs-only -mno-outline-atomics \
              -fno-pic -fno-pie -fno-common -fno-stack-protector -fno-builtin -DSVC_IC1 \
              -Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP
 IC1_OBJS = $(patsubst %,$(O)/ic1/%.o,$(ic1-y))
 
-$(O)/ic1/%.c.o: %.c $(O)/.kflags
+# Rebuilt when the IC1 flags change too, not only the sources.
+$(O)/ic1/.flags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(IC1_CFLAGS)' | cmp -s - $@ || echo '$(IC1_CFLAGS)' > $@
+
+$(O)/ic1/%.c.o: %.c $(O)/.kflags $(O)/ic1/.flags
 	@mkdir -p $(dir $@)
 	$(SAY) "  CC [IC1] $<"
 	$(Q)$(CC) $(IC1_CFLAGS) $(IC1_CFLAGS_EXTRA) -c $< -o $@
@@ -48,6 +58,9 @@ $(O)/ic1/%.c.o: %.c $(O)/.kflags
 $(O)/ic1/scan.ok: $(IC1_OBJS) $(IC1_RUNTIME) tools/ic1scan.py
 	$(SAY) "  IC1SCAN $(IC1_OBJS)"
 	$(Q)$(PYTHON) tools/ic1scan.py --no-undefined --runtime $(IC1_RUNTIME) --quiet $(IC1_OBJS)
+ifeq ($(BOARD),rpi4)
+	@echo "  NOTE    the Pi 4's Cortex-A72 has no pointer authentication or BTI: IC1 relies on watchpoints and the scanner alone"
+endif
 	$(Q)touch $@
 
 $(O)/kernel.elf: | $(O)/ic1/scan.ok

@@ -13,6 +13,7 @@
 #include <printk.h>
 #include <sched.h>
 #include <string.h>
+#include <arch/cfi.h>
 #include <arch/debug.h>
 #include <arch/mmu.h>
 #include <arch/sysreg.h>
@@ -27,6 +28,12 @@
 static struct ic1_domain *loaded[IC1_MAX_LOADED];
 static unsigned nloaded;
 static uint64_t empty_ttbr0; /* no user space: what TTBR0 holds while a domain runs */
+
+/* Pointer authentication and BTI (arch/cfi.h), when the CPU has them.
+ * Outside domains the A key is outside_key: no domain's. */
+uint32_t ic1_pac; /* ic1_gate.S switches keys when set */
+static bool ic1_bti;
+static uint64_t outside_key[2];
 
 /* Per CPU: the domain running there (NULL outside one), and whom the
  * watchpoints are armed for.  They stay armed between calls: they fire
@@ -112,6 +119,22 @@ static int watch_init(void)
     }
     for (unsigned i = 0; i < nwatch; i++)
         printk("ic1: watch 0x%lx..0x%lx\n", watch[i].base, watch[i].base + watch[i].size - 1);
+    ic1_pac = cfi_has_pac();
+    ic1_bti = cfi_has_bti();
+    if (ic1_pac) {
+        outside_key[0] = cfi_random();
+        outside_key[1] = cfi_random();
+    }
+    if (ic1_pac || ic1_bti)
+        printk("ic1: control-flow integrity:%s%s\n",
+               ic1_pac ? " pointer authentication (a key per domain)" : "",
+               ic1_bti ? " BTI (domain code guarded)" : "");
+    if (!ic1_pac || !ic1_bti)
+        printk("ic1: this CPU has no %s: IC1 relies on watchpoints and the scanner alone "
+               "for that\n",
+               !ic1_pac && !ic1_bti ? "pointer authentication or BTI" :
+               !ic1_pac             ? "pointer authentication" :
+                                      "BTI");
     return 0;
 }
 
@@ -191,7 +214,7 @@ int ic1_load(const struct ic1_image *im, struct ic1_domain *d)
      * memory (another CPU's stack included). */
     int err2 = 0;
     if (code)
-        err2 = mmu_map_pages(im->base, pa, code, PROT_KERNEL_TEXT);
+        err2 = mmu_map_pages(im->base, pa, code, PROT_KERNEL_TEXT | (ic1_bti ? PTE_GP : 0));
     if (!err2 && im->end > im->data)
         err2 = mmu_map_pages(im->data, pa + code, im->end - im->data, PROT_KERNEL_RW);
     for (unsigned c = 0; !err2 && c < CONFIG_NR_CPUS; c++)
@@ -216,6 +239,9 @@ int ic1_load(const struct ic1_image *im, struct ic1_domain *d)
     d->entry = (hm_handler_t)im->entry;
     d->stack0_top = im->end + IC1_STACK_STRIDE;
     d->dead = 0;
+    d->fault = IC1_FAULT_NONE;
+    d->key[0] = ic1_pac ? cfi_random() : 0;
+    d->key[1] = ic1_pac ? cfi_random() : 0;
     for (unsigned c = 0; c < ARRAY_SIZE(d->busy); c++)
         d->busy[c] = 0;
     init_msgs(d);
@@ -282,6 +308,7 @@ _Static_assert(__builtin_offsetof(struct ic1_domain, entry) == IC1_D_ENTRY, "ic1
 _Static_assert(__builtin_offsetof(struct ic1_domain, index) == IC1_D_INDEX, "ic1_gate.S");
 _Static_assert(__builtin_offsetof(struct ic1_domain, dead) == IC1_D_DEAD, "ic1_gate.S");
 _Static_assert(__builtin_offsetof(struct ic1_domain, busy) == IC1_D_BUSY, "ic1_gate.S");
+_Static_assert(__builtin_offsetof(struct ic1_domain, key) == IC1_D_KEY, "ic1_gate.S");
 _Static_assert(CONFIG_NR_CPUS <= 8, "ic1_domain.busy has 8 entries");
 _Static_assert(__builtin_offsetof(struct ic1_cpu, running) == IC1_C_RUNNING, "ic1_gate.S");
 _Static_assert(__builtin_offsetof(struct ic1_cpu, armed) == IC1_C_ARMED, "ic1_gate.S");
@@ -294,6 +321,7 @@ _Static_assert(IC1_MSG_OFF >= sizeof(struct hm_msg), "the message fits");
 static void arm(struct ic1_cpu *c, const struct ic1_domain *d)
 {
     dbg_init_cpu();
+    cfi_init_cpu();
     unsigned n = 0;
     for (; n < nwatch; n++)
         dbg_wp_set(n, watch[n].base, watch[n].size, WP_LOAD | WP_STORE);
@@ -316,6 +344,8 @@ static void arm(struct ic1_cpu *c, const struct ic1_domain *d)
  * had called another; arm them for d again. */
 void ic1_rearm(const struct ic1_domain *d)
 {
+    if (ic1_pac)
+        cfi_set_key(d->key); /* arm() ends with an isb */
     arm(&ic1_cpu[this_cpu()->id], d);
 }
 
@@ -367,6 +397,8 @@ static long enter_domain(struct ic1_cpu *c, unsigned cpu, struct ic1_domain *cal
     dm->grant = HM_NO_SLOT;
     dm->badge = 0;
     uint64_t ttbr0 = 0;
+    if (ic1_pac)
+        cfi_set_key(d->key); /* synchronised by the isb below */
     if (caller) {
         switch_watch(c, caller, d);
     } else {
@@ -381,6 +413,8 @@ static long enter_domain(struct ic1_cpu *c, unsigned cpu, struct ic1_domain *cal
     c->running = d;
     long status = ic1_enter(d->entry, dm, (uint64_t)dm);
     c->running = caller;
+    if (ic1_pac)
+        cfi_set_key(caller ? caller->key : outside_key);
     if (caller) {
         switch_watch(c, d, caller);
     } else {
@@ -461,9 +495,23 @@ int ic1_fault(struct trap_frame *tf)
     if (!d || (tf->spsr & 0xf) != 0x4) /* only code at EL1t: the domain */
         return 0;
     unsigned ec = (unsigned)(tf->esr >> ESR_EC_SHIFT) & 0x3f;
+    /* A failed autiasp: with FEAT_FPAC the authentication itself traps
+     * (EC 0x1c); without, it leaves an error code in the pointer's top
+     * bits and the return branches to that non-canonical address. */
+    bool noncanonical = (tf->far >> 48) != 0xffff && (tf->far >> 48) != 0;
+    d->fault = ec == 0x35                                 ? IC1_FAULT_WATCHPOINT :
+               ec == 0x1c || (ec == 0x21 && noncanonical) ? IC1_FAULT_PAC :
+               ec == 0x0d                                 ? IC1_FAULT_BTI :
+                                                            IC1_FAULT_OTHER;
+    const char *why = d->fault == IC1_FAULT_WATCHPOINT ?
+                              "watchpoint (memory outside the domain)" :
+                      d->fault == IC1_FAULT_PAC ?
+                              "pointer authentication failed (a corrupted return address)" :
+                      d->fault == IC1_FAULT_BTI ?
+                              "branch target check failed (an indirect branch to no `bti`)" :
+                              "exception";
     printk("ic1: domain %s stopped: %s at pc 0x%lx, address 0x%lx (esr 0x%lx)\n", d->image->name,
-           ec == 0x35 ? "watchpoint (memory outside the domain)" : "exception", tf->elr, tf->far,
-           tf->esr);
+           why, tf->elr, tf->far, tf->esr);
     d->dead = 1;
     /* Back to whoever entered it (ic1_enter or the gate's fast path), at
      * EL1h on SP_EL1, which points at that entry's frame; debug exceptions

@@ -69,3 +69,39 @@ def test_build_scans_ic1_objects(harness, tmp_path, code, ok):
     else:
         assert b.exit_code != 0 and not (out / "ic1/scan.ok").exists(), text
         assert "msr daifset" in text and "undefined symbol printk" in text, text
+
+
+def test_cfi_under_cpu_max(harness):
+    """Under -cpu max (pointer authentication, BTI) the kernel turns both on
+    for IC1 domains: a corrupted return address and a branch into the
+    middle of a function are each caught, and every other test still
+    passes with the keys switched on every domain call."""
+    if not (harness.repo / "stage2-isolation/stage.mk").exists():
+        pytest.skip("stage 2 has no code")
+    b = run(["make", "-s", "kernel", "STAGE=2", "TEST=1"], 900, cwd=harness.repo)
+    assert b.exit_code == 0, "\n".join(b.last_lines(30))
+    image = kernel_image(harness.repo / "build/virt/stage2-test", "virt")
+    token = secrets.token_hex(8)
+    r = harness.boot("virt", image, f"ktest token={token} semihosting", timeout=300, cpu="max")
+    log = "\n".join(r.last_lines(60))
+    assert "ic1: control-flow integrity: pointer authentication (a key per domain) BTI" in r.text, log
+    assert "pointer authentication failed (a corrupted return address)" in r.text, log
+    assert "branch target check failed" in r.text, log
+    for name in ("ic1_pac_catches_a_corrupted_return_address",
+                 "ic1_bti_catches_a_branch_into_a_function"):
+        ok, msg = verdict(r, f"stage2/{name}", token)
+        assert ok, msg
+    assert re.search(rf"\[DONE\] (\d+)/\1 token={token}", r.text), log
+
+
+def test_rpi4_build_says_ic1_has_no_cfi(harness, tmp_path):
+    """The Pi 4's Cortex-A72 has neither PAC nor BTI: the build says that IC1
+    relies on the watchpoints and the scanner there."""
+    if not (harness.repo / "stage2-isolation/stage.mk").exists():
+        pytest.skip("stage 2 has no code")
+    out = tmp_path / "out"
+    b = run(["make", "STAGE=2", "BOARD=rpi4", f"O={out}", f"{out}/ic1/scan.ok"], 300,
+            cwd=harness.repo)
+    text = "\n".join(b.last_lines(40))
+    assert b.exit_code == 0, text
+    assert "IC1 relies on watchpoints and the scanner alone" in text, text

@@ -16,6 +16,8 @@
 #define PROBE_GATE 4  /* svc_call(w[1], message at w[2], or its own if 0) -> status */
 #define PROBE_NAME 5  /* svc_lookup(name at w[1]) -> status */
 #define PROBE_RELAY 6 /* svc_call(w[1], { RELAY_FWD, w[2], w[3], 1 }) -> status, w[1] = reply w0 */
+#define PROBE_SMASH 7 /* overwrite a saved return address with w[1]'s function: PAC stops it */
+#define PROBE_JUMP 8  /* branch into the middle of a function: BTI stops it */
 
 static long calls;
 
@@ -26,6 +28,33 @@ static long deep(volatile long *prev, long n)
     if (n > 1000000) /* about 500 MiB of stack: never reached */
         return frame[0];
     return deep(frame, n + 1) + frame[0];
+}
+
+/* Where a hijacked return would go: it reads kernel memory at w[2] of
+ * the message (a watchpoint stops that), so a missed check is visible. */
+static volatile uint64_t hijack_target;
+__attribute__((noinline)) static void hijacked(void)
+{
+    (void)*(volatile uint64_t *)hijack_target;
+    for (;;)
+        ;
+}
+
+/* Overwrite our own saved return address, as a stack overflow would.
+ * With pac-ret it was signed on entry; autiasp before the return finds
+ * the new one unsigned. */
+__attribute__((noinline)) static long smash(long n)
+{
+    volatile long pad[4];
+    pad[0] = n;
+    uint64_t *frame = __builtin_frame_address(0); /* x29: saved x29, x30 */
+    frame[1] = (uint64_t)hijacked;
+    return pad[0];
+}
+
+__attribute__((noinline)) static long landing(long n)
+{
+    return n * 3 + 1;
 }
 
 long probe_handle(struct hm_msg *m)
@@ -60,6 +89,16 @@ long probe_handle(struct hm_msg *m)
         long r = svc_call((long)m->w[1], &fwd);
         m->w[1] = fwd.w[0];
         return r;
+    }
+    case PROBE_SMASH:
+        hijack_target = m->w[1];
+        return smash(1) + 1;
+    case PROBE_JUMP: {
+        /* 8 bytes in: past the `bti c` (or the first instruction) */
+        long (*mid)(long) = (long (*)(long))((uintptr_t)landing + 8);
+        __asm__ volatile("" : "+r"(mid)); /* an indirect call, not folded */
+        hijack_target = m->w[1];
+        return mid(1);
     }
     case PROBE_NAME:
         return svc_lookup((const char *)m->w[1]);

@@ -11,6 +11,7 @@
 #include <ic1.h>
 #include <mm.h>
 #include <printk.h>
+#include <arch/cfi.h>
 #include <arch/debug.h>
 #include <arch/mmu.h>
 #include <uapi/hm/syscall.h>
@@ -268,4 +269,45 @@ KTEST(ic1_gate_refuses_bad_input_from_a_domain)
     m = (struct hm_msg){ .w = { 0, 1 } };
     KT_ASSERT_EQ(ic1_call(&probe, &m), 0);
     KT_ASSERT_EQ(m.w[1], 2);
+}
+
+/* ---- control-flow integrity (arch/cfi.h): only where the CPU has it ---------- */
+
+/* A return address overwritten on the domain's stack (as a buffer overflow
+ * would) fails authentication: the domain is stopped before it returns
+ * anywhere, its caller gets -HM_EPIPE.  Without the check the hijacked
+ * return would load from kernel_word (a watchpoint stop of another kind). */
+KTEST(ic1_pac_catches_a_corrupted_return_address)
+{
+    if (!cfi_has_pac()) {
+        printk("ic1_test: this CPU has no pointer authentication (-cpu max has): not tried\n");
+        return;
+    }
+    if (!probe.image)
+        KT_ASSERT_EQ(ic1_load(&ic1_image_probe, &probe), 0);
+    KT_ASSERT_EQ(ic1_restart(&probe), 0);
+    struct hm_msg m = { .w = { 7, (uint64_t)&kernel_word } };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), -HM_EPIPE);
+    KT_ASSERT_EQ(probe.fault, IC1_FAULT_PAC);
+    KT_ASSERT_EQ(ic1_restart(&probe), 0);
+    uint64_t v = 0;
+    KT_ASSERT_EQ(probe_call(0, 9, &v), 0);
+    KT_ASSERT_EQ(v, 10);
+}
+
+/* An indirect call into the middle of a function (no `bti` there) in a
+ * guarded page: stopped. */
+KTEST(ic1_bti_catches_a_branch_into_a_function)
+{
+    if (!cfi_has_bti()) {
+        printk("ic1_test: this CPU has no BTI (-cpu max has): not tried\n");
+        return;
+    }
+    if (!probe.image)
+        KT_ASSERT_EQ(ic1_load(&ic1_image_probe, &probe), 0);
+    KT_ASSERT_EQ(ic1_restart(&probe), 0);
+    struct hm_msg m = { .w = { 8, (uint64_t)&kernel_word } };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), -HM_EPIPE);
+    KT_ASSERT_EQ(probe.fault, IC1_FAULT_BTI);
+    KT_ASSERT_EQ(ic1_restart(&probe), 0);
 }

@@ -159,7 +159,15 @@ ic1_gate_call_entry:
     stp x14, x8, [sp, #144]
     ldr w9, [x11, #IC1_C_ARMS]
     str x9, [sp, #160]
-    /* the watchpoint on b's slot moves to a's */
+    /* b's pointer-authentication key, if the CPU has them; the isb after
+     * the watchpoint move synchronises it */
+    adrp x9, ic1_pac
+    ldr w9, [x9, :lo12:ic1_pac]
+    cbz w9, 3f
+    ldp x9, x10, [x16, #IC1_D_KEY]
+    msr S3_0_C2_C1_0, x9                     /* APIAKeyLo_EL1 */
+    msr S3_0_C2_C1_1, x10                    /* APIAKeyHi_EL1 */
+3:  /* the watchpoint on b's slot moves to a's */
     ldr x9, [x12, #IC1_D_BASE]
     wvr_move
     str x16, [x11, #IC1_C_RUNNING]
@@ -179,7 +187,13 @@ ic1_gate_call_entry:
     ldr w10, [x11, #IC1_C_ARMS]
     cmp w10, w9
     b.ne .Lrearm
-    /* the watchpoint on a's slot goes back to b's */
+    adrp x9, ic1_pac
+    ldr w9, [x9, :lo12:ic1_pac]
+    cbz w9, 3f
+    ldp x9, x10, [x12, #IC1_D_KEY]           /* a's key again */
+    msr S3_0_C2_C1_0, x9
+    msr S3_0_C2_C1_1, x10
+3:  /* the watchpoint on a's slot goes back to b's */
     ldr x8, [sp, #152]
     ldr x9, [x16, #IC1_D_BASE]
     wvr_move
@@ -201,7 +215,7 @@ ic1_gate_call_entry:
     msr spsel, #0                            /* back on a's stack */
     msr daifclr, #8                          /* and watched again */
     ret
-.Lrearm:
+.Lrearm:                                     /* (ic1_rearm() loads a's key too) */
     str x0, [sp, #168]
     mov x0, x12
     bl ic1_rearm
