@@ -41,17 +41,31 @@
 
 #define HM_NO_SLOT 0xffff
 
+/* Both entries keep the caller's x19..x28 at [sp, #16..#95] of their frame
+ * and x29, x30 at [sp, #96] (the domain may clobber them all). */
+    .macro save_callee_saved
+    stp x19, x20, [sp, #16]
+    stp x21, x22, [sp, #32]
+    stp x23, x24, [sp, #48]
+    stp x25, x26, [sp, #64]
+    stp x27, x28, [sp, #80]
+    .endm
+    .macro restore_callee_saved
+    ldp x19, x20, [sp, #16]
+    ldp x21, x22, [sp, #32]
+    ldp x23, x24, [sp, #48]
+    ldp x25, x26, [sp, #64]
+    ldp x27, x28, [sp, #80]
+    ldp x29, x30, [sp, #96]
+    .endm
+
     .text
     .globl ic1_enter
     .type ic1_enter, %function
 ic1_enter:
     sub sp, sp, #112
     stp x29, x30, [sp, #96]
-    stp x19, x20, [sp, #16]
-    stp x21, x22, [sp, #32]
-    stp x23, x24, [sp, #48]
-    stp x25, x26, [sp, #64]
-    stp x27, x28, [sp, #80]
+    save_callee_saved
     adr x9, 1f
     mrs x10, sp_el0
     stp x9, x10, [sp]        /* resume here; the SP_EL0 to put back */
@@ -66,12 +80,7 @@ ic1_enter:
     msr spsel, #1            /* sp is this function's frame again */
 1:  ldr x10, [sp, #8]
     msr sp_el0, x10
-    ldp x19, x20, [sp, #16]
-    ldp x21, x22, [sp, #32]
-    ldp x23, x24, [sp, #48]
-    ldp x25, x26, [sp, #64]
-    ldp x27, x28, [sp, #80]
-    ldp x29, x30, [sp, #96]
+    restore_callee_saved
     add sp, sp, #112
     ret
     .size ic1_enter, . - ic1_enter
@@ -147,11 +156,7 @@ ic1_gate_call_entry:
     mrs x10, sp_el0
     adr x9, .Lresume
     stp x9, x10, [sp, #-176]!
-    stp x19, x20, [sp, #16]
-    stp x21, x22, [sp, #32]
-    stp x23, x24, [sp, #48]
-    stp x25, x26, [sp, #64]
-    stp x27, x28, [sp, #80]
+    save_callee_saved
     stp x29, x30, [sp, #96]
     ldr x12, [x11, #IC1_C_RUNNING]           /* a: the caller */
     stp x11, x12, [sp, #112]
@@ -205,12 +210,7 @@ ic1_gate_call_entry:
     stlrb wzr, [x14]                         /* b not busy here any more */
     ldr x10, [sp, #8]
     msr sp_el0, x10
-    ldp x19, x20, [sp, #16]
-    ldp x21, x22, [sp, #32]
-    ldp x23, x24, [sp, #48]
-    ldp x25, x26, [sp, #64]
-    ldp x27, x28, [sp, #80]
-    ldp x29, x30, [sp, #96]
+    restore_callee_saved
     add sp, sp, #176
     msr spsel, #0                            /* back on a's stack */
     msr daifclr, #8                          /* and watched again */
