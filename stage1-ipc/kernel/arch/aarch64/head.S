@@ -102,7 +102,14 @@ park:
 drop_to_el1:
     msr     elr_el2, x0
     mov     x0, #HCR_RW
-    msr     hcr_el2, x0
+    mrs     x1, id_aa64isar1_el1    // pointer authentication (APA, API, or
+    tst     x1, #0xff0              // ISAR2.APA3): EL1 may use it and its keys
+    b.ne    1f                      // (HCR_EL2.API, APK; else they trap to EL2)
+    mrs     x1, S3_0_C0_C6_2        // ID_AA64ISAR2_EL1
+    tst     x1, #0xf000
+    b.eq    2f
+1:  orr     x0, x0, #(HCR_API | HCR_APK)
+2:  msr     hcr_el2, x0
     mov     x0, #CNTHCTL_EL1_ACCESS
     msr     cnthctl_el2, x0
     msr     cntvoff_el2, xzr

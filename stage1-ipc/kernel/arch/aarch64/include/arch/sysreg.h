@@ -52,6 +52,8 @@ static inline unsigned cpu_current_el(void)
 
 /* HCR_EL2 (D19.2.49): RW=1, EL1 is AArch64 */
 #define HCR_RW (1 << 31)
+#define HCR_APK 0x10000000000 /* bit 40: EL1 accesses to pointer-authentication keys not trapped */
+#define HCR_API 0x20000000000 /* bit 41: pointer-authentication instructions not trapped */
 /* SPSR: EL1h with D, A, I, F masked */
 #define SPSR_EL1H_MASKED 0x3c5
 /* CPACR_EL1.FPEN = 0b11: no trap of FP/SIMD at EL0/EL1 */
