@@ -503,6 +503,7 @@ int ic1_fault(struct trap_frame *tf)
                ec == 0x1c || (ec == 0x21 && noncanonical) ? IC1_FAULT_PAC :
                ec == 0x0d                                 ? IC1_FAULT_BTI :
                                                             IC1_FAULT_OTHER;
+    d->fault_addr = tf->far;
     const char *why = d->fault == IC1_FAULT_WATCHPOINT ?
                               "watchpoint (memory outside the domain)" :
                       d->fault == IC1_FAULT_PAC ?

@@ -79,7 +79,8 @@ struct ic1_domain {
     volatile uint8_t busy[8]; /* by CPU: a call is in it there */
     uint64_t key[2];          /* its pointer-authentication key (arch/cfi.h) */
     const struct ic1_image *image;
-    unsigned fault; /* why it was last stopped: IC1_FAULT_* */
+    unsigned fault;      /* why it was last stopped: IC1_FAULT_* */
+    uint64_t fault_addr; /* and the address it touched (FAR_EL1) */
     paddr_t pa, stack_pa;
     unsigned order, stack_order;
 };

@@ -60,6 +60,16 @@ KTEST(ic1_loader_maps_kv_domain_and_it_answers)
         KT_ASSERT_EQ(ic1_load(&ic1_image_probe, &probe), 0);
     KT_ASSERT_EQ(ic1_restart(&probe), 0);
     KT_ASSERT_EQ(probe_call(1, im->data, NULL), -HM_EPIPE);
+    KT_ASSERT_EQ(probe.fault, IC1_FAULT_WATCHPOINT);
+    KT_ASSERT_EQ(probe.fault_addr, im->data);
+    KT_ASSERT_EQ(ic1_restart(&probe), 0);
+    /* nor write into it: stopped before the store lands */
+    volatile uint64_t *kv_word = (volatile uint64_t *)(im->end - 8);
+    uint64_t before = *kv_word;
+    KT_ASSERT_EQ(probe_call(2, (uint64_t)kv_word, NULL), -HM_EPIPE);
+    KT_ASSERT_EQ(probe.fault, IC1_FAULT_WATCHPOINT);
+    KT_ASSERT_EQ(probe.fault_addr, (uint64_t)kv_word);
+    KT_ASSERT_EQ(*kv_word, before);
     KT_ASSERT_EQ(ic1_restart(&probe), 0);
     KT_ASSERT_EQ(kv_call(KV_GET, 7, 0, &v), 0); /* kv unharmed */
     KT_ASSERT_EQ(v, 700);
