@@ -227,7 +227,7 @@ define host_test_rule
 $(HOST_BIN)/$(1): $($(1)-src) tools/unit/unit.h $(wildcard stage1-ipc/kernel/include/*.h) | deps
 	@mkdir -p $$(dir $$@)
 	$(SAY) "  HOSTCC  $$@"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -Ibuild/host/include -o $$@ $($(1)-src) $(HOST_LIBS)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $($(1)-cflags) -Ibuild/host/include -o $$@ $($(1)-src) $(HOST_LIBS)
 endef
 $(foreach t,$(host-tests),$(eval $(call host_test_rule,$(t))))
 

@@ -5,7 +5,7 @@
 #   kernel-y        kernel sources (.c, .S), paths from the repository root
 #   kernel-inc      include directories for kernel code
 #   ktest-y         in-kernel test sources, linked when CONFIG_KTEST=y
-#   host-tests      host unit-test programs; for each T: T-src, T-args, T-deps
+#   host-tests      host unit-test programs; for each T: T-src, T-args, T-deps, T-cflags
 
 S1 := stage1-ipc
 S1K := $(S1)/kernel

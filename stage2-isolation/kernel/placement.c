@@ -18,6 +18,7 @@
 #include <ic0.h>
 #include <ic1.h>
 #include <ipc.h>
+#include <placement.h>
 #include <printk.h>
 #include <proc.h>
 #include <sched.h>
@@ -49,8 +50,8 @@ static __attribute__((unused)) void ic1_start(const struct ic1_image *im, struct
 }
 
 /* Start prog with `names` (space-separated) as its argument, and wait
- * until it has published the last of them. */
-static __attribute__((unused)) void ic2_start(const char *prog, const char *names)
+ * until it has published the last of them (placement.h). */
+void stage2_start_ic2(const char *prog, const char *names)
 {
     struct proc *p;
     int err = proc_spawn(prog, names, strlen(names), -1, &p);
@@ -90,10 +91,10 @@ void stage2_start_services(void)
     ic1_start(&ic1_image_relay, &relay_domain, "relay1");
 #endif
 #if defined(CONFIG_KV_IC2) && defined(CONFIG_CLASS_MATRIX)
-    ic2_start("/bin/kvsrv", "kv kv2");
+    stage2_start_ic2("/bin/kvsrv", "kv kv2");
 #elif defined(CONFIG_KV_IC2)
-    ic2_start("/bin/kvsrv", "kv");
+    stage2_start_ic2("/bin/kvsrv", "kv");
 #elif defined(CONFIG_CLASS_MATRIX)
-    ic2_start("/bin/kvsrv", "kv2");
+    stage2_start_ic2("/bin/kvsrv", "kv2");
 #endif
 }

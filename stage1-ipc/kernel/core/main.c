@@ -131,6 +131,7 @@ static void irq_timer_init(const void *fdt)
 
 bool ktest_mode, bench_mode;
 void stage2_start_services(void);
+void stage3_start_services(void);
 static struct thread kinit_thread;
 extern char _head[], _end[];
 void smp_boot(const void *fdt);
@@ -238,6 +239,9 @@ void kmain(paddr_t dtb_pa, paddr_t image_pa, unsigned entry_el)
     dt_bootarg(fdt, "token", &tok, &tlen);
 #ifdef CONFIG_STAGE2 /* stage 2: services placed in IC2 start as processes here */
     stage2_start_services();
+#endif
+#ifdef CONFIG_STAGE3 /* stage 3: the system services (file system, ...) */
+    stage3_start_services();
 #endif
     if (IS_ENABLED_KTEST && dt_bootarg(fdt, "ktest", &arg, &len)) {
         ktest_mode = true;

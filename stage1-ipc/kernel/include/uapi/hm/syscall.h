@@ -35,13 +35,18 @@
 #define HM_EBUSY 16
 #define HM_EEXIST 17 /* slot or virtual range already in use */
 #define HM_ENODEV 19
-#define HM_EINVAL 22 /* a bad value (alignment, flags, length) */
-#define HM_ENOSPC 28 /* a table (slots, ASIDs) is full */
-#define HM_EPIPE 32  /* the server died during the call (or is dead) */
-#define HM_ERANGE 34 /* an address or length outside what is allowed */
-#define HM_ELOOP 40  /* IPC: the call chain is already HM_IPC_MAX_DEPTH deep */
-#define HM_ENOSYS 38 /* no such call */
-#define HM_ETYPE 60  /* the capability is of the wrong type */
+#define HM_ENOTDIR 20      /* a path component is not a directory (stage 3 on) */
+#define HM_EISDIR 21       /* a file operation on a directory */
+#define HM_EINVAL 22       /* a bad value (alignment, flags, length) */
+#define HM_EFBIG 27        /* a file would grow past its limit */
+#define HM_ENOSPC 28       /* a table (slots, ASIDs) is full */
+#define HM_EPIPE 32        /* the server died during the call (or is dead) */
+#define HM_ERANGE 34       /* an address or length outside what is allowed */
+#define HM_ELOOP 40        /* IPC: the call chain is already HM_IPC_MAX_DEPTH deep */
+#define HM_ENOSYS 38       /* no such call */
+#define HM_ENAMETOOLONG 36 /* a path or a name is too long */
+#define HM_ENOTEMPTY 39    /* a directory that is not empty */
+#define HM_ETYPE 60        /* the capability is of the wrong type */
 
 /* ---- limits ----------------------------------------------------------- */
 #define HM_PAGE_SIZE 4096ul

@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tmpfs.c - the in-memory file system's core (tmpfs.h).
+ *
+ * Inodes are a fixed table; a directory's entries are the inodes whose
+ * parent it is (each inode has one name: no hard links), so a look-up is
+ * a scan of the table, fine at TMPFS_INODES.  A file's data is its page
+ * cache: an index page of TMPFS_FILE_PAGES pointers to data pages, both
+ * from the page provider; a hole is a NULL pointer.
+ */
+#include <hm/syscall.h>
+#include "tmpfs.h"
+
+static void *copy(void *dst, const void *src, size_t n)
+{
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+    while (n--)
+        *d++ = *s++;
+    return dst;
+}
+
+static void zero(void *dst, size_t n)
+{
+    uint8_t *d = dst;
+    while (n--)
+        *d++ = 0;
+}
+
+int tmpfs_init(struct tmpfs *fs, const struct tmpfs_pages *pages)
+{
+    if (!fs || !pages || !pages->alloc || !pages->free)
+        return -HM_EINVAL;
+    zero(fs, sizeof(*fs));
+    fs->pages = *pages;
+    struct tmpfs_inode *root = &fs->inode[TMPFS_ROOT];
+    root->type = TMPFS_DIR;
+    root->parent = TMPFS_ROOT;
+    fs->used = 1;
+    return 0;
+}
+
+static struct tmpfs_inode *node(struct tmpfs *fs, uint32_t ino)
+{
+    if (ino == 0 || ino > TMPFS_INODES || fs->inode[ino].type == TMPFS_FREE)
+        return NULL;
+    return &fs->inode[ino];
+}
+
+/* ---- paths ----------------------------------------------------------------- */
+
+/* The next component of path[*pos..len): its start and length, *pos past
+ * it; 0 at the end.  Negative: a bad component. */
+static long next_component(const char *path, size_t len, size_t *pos, const char **name)
+{
+    while (*pos < len && path[*pos] == '/')
+        (*pos)++;
+    size_t start = *pos;
+    while (*pos < len && path[*pos] != '/')
+        (*pos)++;
+    size_t n = *pos - start;
+    if (n == 0)
+        return 0;
+    if (n > TMPFS_NAME_MAX)
+        return -HM_ENAMETOOLONG;
+    if ((n == 1 && path[start] == '.') || (n == 2 && path[start] == '.' && path[start + 1] == '.'))
+        return -HM_EINVAL;
+    *name = path + start;
+    return (long)n;
+}
+
+static int check_path(const char *path, size_t len)
+{
+    if (!path || len == 0 || path[0] != '/')
+        return -HM_EINVAL;
+    if (len > TMPFS_PATH_MAX)
+        return -HM_ENAMETOOLONG;
+    for (size_t i = 0; i < len; i++)
+        if (path[i] == 0)
+            return -HM_EINVAL;
+    return 0;
+}
+
+static uint32_t find_in(struct tmpfs *fs, uint32_t dir, const char *name, size_t n)
+{
+    for (uint32_t i = 1; i <= TMPFS_INODES; i++) {
+        struct tmpfs_inode *x = &fs->inode[i];
+        if (x->type != TMPFS_FREE && i != TMPFS_ROOT && x->parent == dir && x->namelen == n) {
+            size_t k = 0;
+            while (k < n && x->name[k] == name[k])
+                k++;
+            if (k == n)
+                return i;
+        }
+    }
+    return 0;
+}
+
+/* Walk `path`.  With `last` set, stop before the last component and
+ * return its directory in *dir and the name in *name / *namelen (the
+ * root itself has no last component: -HM_EEXIST for create, the caller
+ * decides).  Otherwise return the inode. */
+static long walk(struct tmpfs *fs, const char *path, size_t len, bool last, uint32_t *dir,
+                 const char **name, size_t *namelen)
+{
+    int err = check_path(path, len);
+    if (err < 0)
+        return err;
+    uint32_t cur = TMPFS_ROOT;
+    size_t pos = 0;
+    const char *comp = NULL;
+    long n = next_component(path, len, &pos, &comp);
+    if (n < 0)
+        return n;
+    if (n == 0) { /* the root */
+        if (last)
+            return -HM_EEXIST;
+        return TMPFS_ROOT;
+    }
+    for (;;) {
+        const char *nextc = NULL;
+        size_t save = pos;
+        long m = next_component(path, len, &pos, &nextc);
+        if (m < 0)
+            return m;
+        if (fs->inode[cur].type != TMPFS_DIR)
+            return -HM_ENOTDIR;
+        if (m == 0 && last) { /* comp is the last component */
+            *dir = cur;
+            *name = comp;
+            *namelen = (size_t)n;
+            return 0;
+        }
+        uint32_t child = find_in(fs, cur, comp, (size_t)n);
+        if (!child)
+            return -HM_ENOENT;
+        if (m == 0)
+            return child;
+        (void)save;
+        cur = child;
+        comp = nextc;
+        n = m;
+    }
+}
+
+long tmpfs_lookup(struct tmpfs *fs, const char *path, size_t len)
+{
+    return walk(fs, path, len, false, NULL, NULL, NULL);
+}
+
+long tmpfs_create(struct tmpfs *fs, const char *path, size_t len, enum tmpfs_type type)
+{
+    if (type != TMPFS_FILE && type != TMPFS_DIR)
+        return -HM_EINVAL;
+    uint32_t dir;
+    const char *name;
+    size_t n;
+    long err = walk(fs, path, len, true, &dir, &name, &n);
+    if (err < 0)
+        return err;
+    if (find_in(fs, dir, name, n))
+        return -HM_EEXIST;
+    for (uint32_t i = 1; i <= TMPFS_INODES; i++) {
+        struct tmpfs_inode *x = &fs->inode[i];
+        if (x->type != TMPFS_FREE)
+            continue;
+        zero(x, sizeof(*x));
+        x->type = (uint8_t)type;
+        x->namelen = (uint8_t)n;
+        copy(x->name, name, n);
+        x->parent = dir;
+        fs->inode[dir].entries++;
+        fs->used++;
+        return i;
+    }
+    return -HM_ENOSPC;
+}
+
+/* ---- the page cache --------------------------------------------------------- */
+
+void *tmpfs_page(struct tmpfs *fs, uint32_t ino, uint64_t pgoff, bool create)
+{
+    struct tmpfs_inode *x = node(fs, ino);
+    if (!x || x->type != TMPFS_FILE || pgoff >= TMPFS_FILE_PAGES)
+        return NULL;
+    bool fresh = false;
+    if (!x->index) {
+        if (!create)
+            return NULL;
+        x->index = fs->pages.alloc(fs->pages.ctx);
+        if (!x->index)
+            return NULL;
+        fs->pages_held++;
+        fresh = true;
+    }
+    void *p = x->index[pgoff];
+    if (!p && create) {
+        p = fs->pages.alloc(fs->pages.ctx);
+        if (!p) {
+            if (fresh) { /* nothing to index after all: as it was */
+                fs->pages.free(fs->pages.ctx, x->index);
+                x->index = NULL;
+                fs->pages_held--;
+            }
+            return NULL;
+        }
+        x->index[pgoff] = p;
+        x->pages++;
+        fs->pages_held++;
+    }
+    return p;
+}
+
+/* Free the pages from page `first` on; the index too when none is left. */
+static void drop_pages(struct tmpfs *fs, struct tmpfs_inode *x, uint64_t first)
+{
+    if (!x->index)
+        return;
+    for (uint64_t i = first; i < TMPFS_FILE_PAGES; i++) {
+        if (x->index[i]) {
+            fs->pages.free(fs->pages.ctx, x->index[i]);
+            x->index[i] = NULL;
+            x->pages--;
+            fs->pages_held--;
+        }
+    }
+    if (x->pages == 0) {
+        fs->pages.free(fs->pages.ctx, x->index);
+        x->index = NULL;
+        fs->pages_held--;
+    }
+}
+
+/* The file grows from `from` to `to` bytes: what the page cache holds
+ * there (put there through tmpfs_page meanwhile, or left by an earlier
+ * size) must read as zeros. */
+static void zero_growth(struct tmpfs *fs, uint32_t ino, uint64_t from, uint64_t to)
+{
+    size_t in = (size_t)(from % TMPFS_PAGE);
+    void *p = in ? tmpfs_page(fs, ino, from / TMPFS_PAGE, false) : NULL;
+    if (p)
+        zero((uint8_t *)p + in, TMPFS_PAGE - in);
+    for (uint64_t pg = (from + TMPFS_PAGE - 1) / TMPFS_PAGE; pg * TMPFS_PAGE < to; pg++) {
+        p = tmpfs_page(fs, ino, pg, false);
+        if (p)
+            zero(p, TMPFS_PAGE);
+    }
+}
+
+/* The file ino for a read or write of len bytes at buf, or an error. */
+static long file_io(struct tmpfs *fs, uint32_t ino, const void *buf, size_t len,
+                    struct tmpfs_inode **out)
+{
+    struct tmpfs_inode *x = node(fs, ino);
+    if (!x)
+        return -HM_ENOENT;
+    if (x->type != TMPFS_FILE)
+        return -HM_EISDIR;
+    if (!buf && len)
+        return -HM_EINVAL;
+    *out = x;
+    return 0;
+}
+
+long tmpfs_read(struct tmpfs *fs, uint32_t ino, uint64_t off, void *buf, size_t len)
+{
+    struct tmpfs_inode *x;
+    long err = file_io(fs, ino, buf, len, &x);
+    if (err < 0)
+        return err;
+    if (off >= x->size)
+        return 0;
+    if (len > x->size - off)
+        len = (size_t)(x->size - off);
+    size_t done = 0;
+    while (done < len) {
+        uint64_t at = off + done;
+        size_t in = (size_t)(at % TMPFS_PAGE), n = TMPFS_PAGE - in;
+        if (n > len - done)
+            n = len - done;
+        void *p = tmpfs_page(fs, ino, at / TMPFS_PAGE, false);
+        if (p)
+            copy((uint8_t *)buf + done, (uint8_t *)p + in, n);
+        else
+            zero((uint8_t *)buf + done, n);
+        done += n;
+    }
+    return (long)done;
+}
+
+long tmpfs_write(struct tmpfs *fs, uint32_t ino, uint64_t off, const void *buf, size_t len)
+{
+    struct tmpfs_inode *x;
+    long err = file_io(fs, ino, buf, len, &x);
+    if (err < 0)
+        return err;
+    if (off > TMPFS_FILE_MAX || len > TMPFS_FILE_MAX - off)
+        return -HM_EFBIG;
+    if (off > x->size && len)
+        zero_growth(fs, ino, x->size, off);
+    size_t done = 0;
+    while (done < len) {
+        uint64_t at = off + done;
+        size_t in = (size_t)(at % TMPFS_PAGE), n = TMPFS_PAGE - in;
+        if (n > len - done)
+            n = len - done;
+        void *p = tmpfs_page(fs, ino, at / TMPFS_PAGE, true);
+        if (!p)
+            break;
+        copy((uint8_t *)p + in, (const uint8_t *)buf + done, n);
+        done += n;
+    }
+    if (done == 0 && len)
+        return -HM_ENOMEM;
+    if (off + done > x->size)
+        x->size = off + done;
+    return (long)done;
+}
+
+int tmpfs_truncate(struct tmpfs *fs, uint32_t ino, uint64_t size)
+{
+    struct tmpfs_inode *x = node(fs, ino);
+    if (!x)
+        return -HM_ENOENT;
+    if (x->type != TMPFS_FILE)
+        return -HM_EISDIR;
+    if (size > TMPFS_FILE_MAX)
+        return -HM_EFBIG;
+    if (size < x->size) {
+        drop_pages(fs, x, (size + TMPFS_PAGE - 1) / TMPFS_PAGE);
+        zero_growth(fs, ino, size, size);
+    } else if (size > x->size) {
+        zero_growth(fs, ino, x->size, size);
+    }
+    x->size = size;
+    return 0;
+}
+
+/* ---- the tree ------------------------------------------------------------------ */
+
+static void free_inode(struct tmpfs *fs, uint32_t ino)
+{
+    struct tmpfs_inode *x = &fs->inode[ino];
+    if (x->type == TMPFS_FILE)
+        drop_pages(fs, x, 0);
+    fs->inode[x->parent].entries--;
+    zero(x, sizeof(*x));
+    fs->used--;
+}
+
+int tmpfs_remove(struct tmpfs *fs, const char *path, size_t len)
+{
+    long ino = tmpfs_lookup(fs, path, len);
+    if (ino < 0)
+        return (int)ino;
+    if (ino == TMPFS_ROOT)
+        return -HM_EBUSY;
+    if (fs->inode[ino].type == TMPFS_DIR && fs->inode[ino].entries)
+        return -HM_ENOTEMPTY;
+    free_inode(fs, (uint32_t)ino);
+    return 0;
+}
+
+int tmpfs_rename(struct tmpfs *fs, const char *from, size_t flen, const char *to, size_t tlen)
+{
+    long src = tmpfs_lookup(fs, from, flen);
+    if (src < 0)
+        return (int)src;
+    if (src == TMPFS_ROOT)
+        return -HM_EBUSY;
+    uint32_t dir;
+    const char *name;
+    size_t n;
+    long err = walk(fs, to, tlen, true, &dir, &name, &n);
+    if (err == -HM_EEXIST) /* "to" is the root */
+        return -HM_EBUSY;
+    if (err < 0)
+        return (int)err;
+    struct tmpfs_inode *s = &fs->inode[src];
+    /* a directory cannot go into itself or below itself */
+    for (uint32_t d = dir;; d = fs->inode[d].parent) {
+        if (d == (uint32_t)src)
+            return -HM_EINVAL;
+        if (d == TMPFS_ROOT)
+            break;
+    }
+    uint32_t dst = find_in(fs, dir, name, n);
+    if (dst == (uint32_t)src)
+        return 0;
+    if (dst) {
+        struct tmpfs_inode *t = &fs->inode[dst];
+        if (s->type == TMPFS_FILE && t->type == TMPFS_DIR)
+            return -HM_EISDIR;
+        if (s->type == TMPFS_DIR && t->type == TMPFS_FILE)
+            return -HM_ENOTDIR;
+        if (t->type == TMPFS_DIR && t->entries)
+            return -HM_ENOTEMPTY;
+        free_inode(fs, dst);
+    }
+    fs->inode[s->parent].entries--;
+    s->parent = dir;
+    s->namelen = (uint8_t)n;
+    zero(s->name, sizeof(s->name));
+    copy(s->name, name, n);
+    fs->inode[dir].entries++;
+    return 0;
+}
+
+int tmpfs_stat(struct tmpfs *fs, uint32_t ino, struct tmpfs_stat *st)
+{
+    struct tmpfs_inode *x = node(fs, ino);
+    if (!x)
+        return -HM_ENOENT;
+    if (!st)
+        return -HM_EINVAL;
+    st->ino = ino;
+    st->type = x->type;
+    st->size = x->type == TMPFS_DIR ? x->entries : x->size;
+    st->pages = x->pages;
+    st->parent = x->parent;
+    return 0;
+}
+
+long tmpfs_readdir(struct tmpfs *fs, uint32_t ino, uint32_t index, char *name, size_t cap)
+{
+    struct tmpfs_inode *d = node(fs, ino);
+    if (!d)
+        return -HM_ENOENT;
+    if (d->type != TMPFS_DIR)
+        return -HM_ENOTDIR;
+    uint32_t seen = 0;
+    for (uint32_t i = 1; i <= TMPFS_INODES; i++) {
+        struct tmpfs_inode *x = &fs->inode[i];
+        if (x->type == TMPFS_FREE || i == TMPFS_ROOT || x->parent != ino)
+            continue;
+        if (seen++ < index)
+            continue;
+        if (!name || cap < (size_t)x->namelen + 1)
+            return -HM_ERANGE;
+        copy(name, x->name, x->namelen);
+        name[x->namelen] = 0;
+        return i;
+    }
+    return -HM_ENOENT;
+}
+
+void tmpfs_destroy(struct tmpfs *fs)
+{
+    for (uint32_t i = 1; i <= TMPFS_INODES; i++)
+        if (fs->inode[i].type == TMPFS_FILE)
+            drop_pages(fs, &fs->inode[i], 0);
+    struct tmpfs_pages pages = fs->pages;
+    tmpfs_init(fs, &pages);
+}

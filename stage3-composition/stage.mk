@@ -1,0 +1,29 @@
+# SPDX-License-Identifier: MIT
+#
+# stage.mk - what stage 3 (system services and their composition) adds to a
+# build.  So far: the file system service (tmpfs with a page cache, in IC2),
+# the native file API in the user library, and their tests.  See README.md.
+
+S3 := stage3-composition
+
+kernel-y += $(S3)/kernel/placement.c
+
+# The native file API, linked into every user program.
+user-lib += $(S3)/user/lib/fs.c
+user-inc += $(S3)/user/lib $(S3)/services
+
+# The file system service in IC2: services/fs.c over services/tmpfs.c.
+user-progs += fssrv
+fssrv-src := $(S3)/user/fssrv.c $(S3)/services/fs.c $(S3)/services/tmpfs.c
+fssrv-path := bin/fssrv
+
+# The stage's user-level tests, run by init after the earlier stages'.
+user-test-progs += utest3
+utest3-src := $(wildcard $(S3)/tests/user/*.c)
+utest3-path := bin/utest3
+utest3-suite := stage3
+
+# Host unit tests of the tmpfs core (ASan + UBSan).
+host-tests += tmpfs_test
+tmpfs_test-src := $(S3)/services/tmpfs.c $(S3)/tests/unit/tmpfs_test.c
+tmpfs_test-cflags := -Istage1-ipc/kernel/include/uapi -I$(S3)/services

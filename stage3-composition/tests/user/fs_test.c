@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fs_test.c - the native file API against the file system service: files
+ * and directories, data through the shared buffer in one and several
+ * chunks, and bad paths, descriptors and buffers getting errors.
+ */
+#include <string.h>
+#include "hm.h"
+#include "utest.h"
+#include "fs.h"
+#include "tmpfs.h"
+
+static char big[3 * FS_IO_MAX + 123], back[3 * FS_IO_MAX + 123];
+
+UTEST(fs_write_read_back)
+{
+    int fd = fs_open("/t1", FS_O_CREAT | FS_O_EXCL);
+    UT_ASSERT(fd >= 0);
+    UT_ASSERT_EQ(fs_write(fd, "hello, world", 12), 12);
+    UT_ASSERT_EQ(fs_seek(fd, 0, FS_SEEK_SET), 0);
+    char b[32] = { 0 };
+    UT_ASSERT_EQ(fs_read(fd, b, sizeof(b)), 12);
+    UT_ASSERT(memcmp(b, "hello, world", 12) == 0);
+    UT_ASSERT_EQ(fs_read(fd, b, sizeof(b)), 0); /* at the end */
+    struct fs_stat st;
+    UT_ASSERT_EQ(fs_fstat(fd, &st), 0);
+    UT_ASSERT_EQ(st.size, 12);
+    UT_ASSERT_EQ(st.type, FS_TYPE_FILE);
+    UT_ASSERT_EQ(st.pages, 1);
+    UT_ASSERT_EQ(fs_close(fd), 0);
+    UT_ASSERT_EQ(fs_open("/t1", FS_O_CREAT | FS_O_EXCL), -HM_EEXIST);
+    UT_ASSERT_EQ(fs_remove("/t1"), 0);
+    UT_ASSERT_EQ(fs_stat("/t1", &st), -HM_ENOENT);
+}
+
+/* More than the shared buffer at once: the library splits it. */
+UTEST(fs_large_transfer_in_chunks)
+{
+    for (size_t i = 0; i < sizeof(big); i++)
+        big[i] = (char)(i * 7 + 3);
+    int fd = fs_open("/big", FS_O_CREAT | FS_O_TRUNC);
+    UT_ASSERT(fd >= 0);
+    UT_ASSERT_EQ(fs_write(fd, big, sizeof(big)), (long)sizeof(big));
+    UT_ASSERT_EQ(fs_seek(fd, 0, FS_SEEK_SET), 0);
+    memset(back, 0, sizeof(back));
+    UT_ASSERT_EQ(fs_read(fd, back, sizeof(back)), (long)sizeof(back));
+    UT_ASSERT(memcmp(big, back, sizeof(big)) == 0);
+    /* truncate, then a hole reads as zeros */
+    UT_ASSERT_EQ(fs_truncate(fd, 10), 0);
+    UT_ASSERT_EQ(fs_seek(fd, 8192, FS_SEEK_SET), 8192);
+    UT_ASSERT_EQ(fs_write(fd, "x", 1), 1);
+    char b[8192 + 1];
+    UT_ASSERT_EQ(fs_seek(fd, 0, FS_SEEK_SET), 0);
+    UT_ASSERT_EQ(fs_read(fd, b, sizeof(b)), (long)sizeof(b));
+    UT_ASSERT(memcmp(b, big, 10) == 0);
+    for (int i = 10; i < 8192; i++)
+        UT_ASSERT_EQ(b[i], 0);
+    UT_ASSERT_EQ(b[8192], 'x');
+    UT_ASSERT_EQ(fs_close(fd), 0);
+    UT_ASSERT_EQ(fs_remove("/big"), 0);
+}
+
+UTEST(fs_directories)
+{
+    UT_ASSERT_EQ(fs_mkdir("/d"), 0);
+    UT_ASSERT_EQ(fs_mkdir("/d/e"), 0);
+    int fd = fs_open("/d/f", FS_O_CREAT);
+    UT_ASSERT(fd >= 0);
+    UT_ASSERT_EQ(fs_close(fd), 0);
+    int dfd = fs_open("/d", FS_O_DIR);
+    UT_ASSERT(dfd >= 0);
+    char name[64];
+    struct fs_stat st;
+    bool seen_e = false, seen_f = false;
+    long r;
+    for (unsigned i = 0; (r = fs_readdir(dfd, i, name, sizeof(name), &st)) >= 0; i++) {
+        if (!strcmp(name, "e"))
+            seen_e = st.type == FS_TYPE_DIR;
+        else if (!strcmp(name, "f"))
+            seen_f = st.type == FS_TYPE_FILE;
+        else
+            UT_FAIL("unexpected entry %s", name);
+    }
+    UT_ASSERT_EQ(r, -HM_ENOENT);
+    UT_ASSERT(seen_e && seen_f);
+    UT_ASSERT_EQ(fs_close(dfd), 0);
+    UT_ASSERT_EQ(fs_remove("/d"), -HM_ENOTEMPTY);
+    UT_ASSERT_EQ(fs_rename("/d/f", "/d/e/g"), 0);
+    UT_ASSERT_EQ(fs_stat("/d/e/g", &st), 0);
+    UT_ASSERT_EQ(fs_stat("/d/f", &st), -HM_ENOENT);
+    UT_ASSERT_EQ(fs_rename("/d", "/d/e/x"), -HM_EINVAL); /* into itself */
+    UT_ASSERT_EQ(fs_remove("/d/e/g"), 0);
+    UT_ASSERT_EQ(fs_remove("/d/e"), 0);
+    UT_ASSERT_EQ(fs_remove("/d"), 0);
+}
+
+UTEST(fs_bad_paths_descriptors_and_buffers)
+{
+    struct fs_stat st;
+    char name[8];
+    UT_ASSERT_EQ(fs_open("relative", FS_O_CREAT), -HM_EINVAL);
+    UT_ASSERT_EQ(fs_open("", 0), -HM_EINVAL);
+    UT_ASSERT_EQ(fs_open("/no/such/file", 0), -HM_ENOENT);
+    UT_ASSERT_EQ(fs_open("/nosuch", 0), -HM_ENOENT);
+    UT_ASSERT_EQ(fs_open("/x", 1u << 20), -HM_EINVAL); /* unknown flag */
+    UT_ASSERT_EQ(fs_open("/", 0), -HM_EISDIR);
+    UT_ASSERT_EQ(fs_open(NULL, 0), -HM_EFAULT);
+    UT_ASSERT_EQ(fs_open((const char *)0xffffffff80000000ul, 0), -HM_EFAULT);
+    char longname[TMPFS_NAME_MAX + 3];
+    memset(longname, 'a', sizeof(longname) - 1);
+    longname[0] = '/';
+    longname[sizeof(longname) - 1] = 0;
+    UT_ASSERT_EQ(fs_open(longname, FS_O_CREAT), -HM_ENAMETOOLONG);
+    UT_ASSERT_EQ(fs_mkdir("/a/.."), -HM_EINVAL); /* "." and ".." are not supported */
+    UT_ASSERT_EQ(fs_mkdir("/.."), -HM_EINVAL);
+    int fd = fs_open("/plain", FS_O_CREAT);
+    UT_ASSERT(fd >= 0);
+    UT_ASSERT_EQ(fs_open("/plain/below", FS_O_CREAT), -HM_ENOTDIR);
+    UT_ASSERT_EQ(fs_readdir(fd, 0, name, sizeof(name), NULL), -HM_ENOTDIR);
+    /* descriptors: never opened, closed, out of range */
+    UT_ASSERT_EQ(fs_read(17, name, 1), -HM_EBADCAP);
+    UT_ASSERT_EQ(fs_write(-1, "x", 1), -HM_EBADCAP);
+    UT_ASSERT_EQ(fs_close(1000), -HM_EBADCAP);
+    UT_ASSERT_EQ(fs_fstat(fd + 1, &st), -HM_EBADCAP);
+    /* buffers: NULL, wrapping, past user space; nothing written */
+    UT_ASSERT_EQ(fs_write(fd, NULL, 5), -HM_EFAULT);
+    UT_ASSERT_EQ(fs_read(fd, (void *)-16l, 32), -HM_EFAULT);
+    UT_ASSERT_EQ(fs_write(fd, (void *)0xffffffff80000000ul, 8), -HM_EFAULT);
+    UT_ASSERT_EQ(fs_fstat(fd, NULL), -HM_EFAULT);
+    UT_ASSERT_EQ(fs_fstat(fd, &st), 0);
+    UT_ASSERT_EQ(st.size, 0);
+    UT_ASSERT_EQ(fs_seek(fd, -1, FS_SEEK_SET), -HM_EINVAL);
+    UT_ASSERT_EQ(fs_seek(fd, 0, 7), -HM_EINVAL);
+    /* an open file is not removed under its user */
+    UT_ASSERT_EQ(fs_remove("/plain"), -HM_EBUSY);
+    UT_ASSERT_EQ(fs_close(fd), 0);
+    UT_ASSERT_EQ(fs_close(fd), -HM_EBADCAP);
+    UT_ASSERT_EQ(fs_remove("/plain"), 0);
+}
+
+/* What the tests made is gone: no inode, page or descriptor left over. */
+UTEST(fs_nothing_left_over)
+{
+    uint64_t inodes = 0, pages = 0, open = 0;
+    UT_ASSERT_EQ(fs_info(&inodes, &pages, &open), 0);
+    UT_ASSERT_EQ(inodes, 1); /* the root */
+    UT_ASSERT_EQ(pages, 0);
+    UT_ASSERT_EQ(open, 0);
+}
