@@ -16,6 +16,7 @@ user-inc += $(S3)/user/lib $(S3)/services
 user-progs += fssrv
 fssrv-src := $(S3)/user/fssrv.c $(S3)/services/fs.c $(S3)/services/tmpfs.c
 fssrv-path := bin/fssrv
+fssrv-cflags := $(if $(filter 1,$(TEST)),-DFS_TEST_OPS)
 
 # The stage's user-level tests, run by init after the earlier stages'.
 user-test-progs += utest3

@@ -246,6 +246,11 @@ long fs_handle(struct hm_msg *m)
         m->w[1] = fs.pages_held;
         m->w[2] = open_fds;
         return 0;
+#ifdef FS_TEST_OPS
+    case FS_TEST_CRASH: /* a bug in the service: it faults mid-call */
+        *(volatile uint64_t *)(uintptr_t)m->w[1] = 0;
+        return 0;
+#endif
     default:
         return -HM_ENOSYS;
     }

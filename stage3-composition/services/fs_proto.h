@@ -12,19 +12,20 @@
 
 #include <stdint.h>
 
-#define FS_OPEN 1      /* buf: path; w1 = FS_O_* -> status = descriptor */
-#define FS_CLOSE 2     /* w1 = descriptor */
-#define FS_READ 3      /* w1 = descriptor, w2 = bytes (<= buffer) -> status = bytes, in buf */
-#define FS_WRITE 4     /* w1 = descriptor, buf: the bytes (len) -> status = bytes */
-#define FS_SEEK 5      /* w1 = descriptor, w2 = offset, w3 = FS_SEEK_* -> w0 = new offset */
-#define FS_STAT 6      /* buf: path -> w0 = inode, w1 = type, w2 = size, w3 = pages */
-#define FS_FSTAT 7     /* w1 = descriptor -> as FS_STAT */
-#define FS_MKDIR 8     /* buf: path */
-#define FS_REMOVE 9    /* buf: path (a file, or an empty directory) */
-#define FS_RENAME 10   /* buf: from, NUL, to (len covers both) */
-#define FS_TRUNCATE 11 /* w1 = descriptor, w2 = size */
-#define FS_READDIR 12  /* w1 = descriptor of a directory, w2 = index -> buf: name, w0 = inode */
-#define FS_INFO 13     /* -> w0 = inodes in use, w1 = pages held, w2 = open descriptors */
+#define FS_OPEN 1        /* buf: path; w1 = FS_O_* -> status = descriptor */
+#define FS_CLOSE 2       /* w1 = descriptor */
+#define FS_READ 3        /* w1 = descriptor, w2 = bytes (<= buffer) -> status = bytes, in buf */
+#define FS_WRITE 4       /* w1 = descriptor, buf: the bytes (len) -> status = bytes */
+#define FS_SEEK 5        /* w1 = descriptor, w2 = offset, w3 = FS_SEEK_* -> w0 = new offset */
+#define FS_STAT 6        /* buf: path -> w0 = inode, w1 = type, w2 = size, w3 = pages */
+#define FS_FSTAT 7       /* w1 = descriptor -> as FS_STAT */
+#define FS_MKDIR 8       /* buf: path */
+#define FS_REMOVE 9      /* buf: path (a file, or an empty directory) */
+#define FS_RENAME 10     /* buf: from, NUL, to (len covers both) */
+#define FS_TRUNCATE 11   /* w1 = descriptor, w2 = size */
+#define FS_READDIR 12    /* w1 = descriptor of a directory, w2 = index -> buf: name, w0 = inode */
+#define FS_INFO 13       /* -> w0 = inodes in use, w1 = pages held, w2 = open descriptors */
+#define FS_TEST_CRASH 99 /* test builds only (FS_TEST_OPS): the service faults */
 
 #define FS_O_CREAT 1u  /* create a file if there is none */
 #define FS_O_EXCL 2u   /* with FS_O_CREAT: fail (-HM_EEXIST) if there is one */

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 #include "hm.h"
+#include "ipc.h"
 #include "utest.h"
 #include "fs.h"
 #include "tmpfs.h"
@@ -146,4 +147,48 @@ UTEST(fs_nothing_left_over)
     UT_ASSERT_EQ(inodes, 1); /* the root */
     UT_ASSERT_EQ(pages, 0);
     UT_ASSERT_EQ(open, 0);
+}
+
+/* The service faulting mid-call (a test-only operation): its callers get
+ * -HM_EPIPE, then -HM_ENOENT while there is none; the kernel and other
+ * services go on; a restarted one (here the test starts it, as the process
+ * manager will) serves the library again, empty: tmpfs keeps nothing.  It
+ * stays, in place of the boot's one, for whatever runs next. */
+UTEST(fs_service_crash_gives_errors_and_a_restart_serves_again)
+{
+    int fd = fs_open("/kept", FS_O_CREAT);
+    UT_ASSERT(fd >= 0);
+    UT_ASSERT_EQ(fs_write(fd, "abc", 3), 3);
+    UT_ASSERT_EQ(hm_name_lookup("fs", UT_SLOT_FIRST), 0);
+    UT_ASSERT_EQ(hm_connect(UT_SLOT_FIRST, NULL, 0, UT_SLOT_FIRST + 1), 0);
+    struct hm_msg m = { .w = { FS_TEST_CRASH, 0x10 } };
+    UT_ASSERT_EQ(hm_call(UT_SLOT_FIRST + 1, &m, HM_NO_SLOT), -HM_EPIPE);
+    char b[4];
+    UT_ASSERT_EQ(fs_read(fd, b, 3), -HM_EPIPE);
+    struct fs_stat st;
+    long r = -1;
+    for (int i = 0; i < 100 && r != -HM_ENOENT; i++) { /* until its name is gone */
+        r = fs_stat("/kept", &st);
+        hm_sleep_ns(1000000);
+    }
+    UT_ASSERT_EQ(r, -HM_ENOENT);
+    UT_ASSERT_EQ(hm_null(), 0); /* the kernel goes on */
+    /* restart it, and wait for its name */
+    UT_ASSERT_EQ(hm_spawn("/bin/fssrv", "", UT_SLOT_FIRST + 2), 0);
+    hm_cap_delete(UT_SLOT_FIRST + 2); /* it lives on, as the boot's one did */
+    uint64_t inodes = 0;
+    r = -1;
+    for (int i = 0; i < 200 && r != 0; i++) {
+        r = fs_info(&inodes, NULL, NULL);
+        if (r != 0)
+            hm_sleep_ns(1000000);
+    }
+    UT_ASSERT_EQ(r, 0);
+    UT_ASSERT_EQ(inodes, 1);
+    UT_ASSERT_EQ(fs_stat("/kept", &st), -HM_ENOENT);
+    fd = fs_open("/new", FS_O_CREAT);
+    UT_ASSERT(fd >= 0);
+    UT_ASSERT_EQ(fs_write(fd, "xyz", 3), 3);
+    UT_ASSERT_EQ(fs_close(fd), 0);
+    UT_ASSERT_EQ(fs_remove("/new"), 0);
 }

@@ -10,28 +10,30 @@
 
 static struct {
     hm_spinlock_t lock;
-    char *buf;
-    long status; /* 0 connected, < 0 why not, 1 not tried yet */
-} conn = { HM_SPINLOCK_INIT, NULL, 1 };
+    char *buf;   /* the connection's shared buffer */
+    char *spare; /* address space reserved for the next one */
+    long status; /* 0 connected, 1 not (yet, or any more) */
+} conn = { HM_SPINLOCK_INIT, NULL, NULL, 1 };
 
-/* Connect on first use; with the lock held. */
+/* Connect on first use, and again after the service died; with the lock
+ * held.  Each connection gets fresh address space for its buffer (the
+ * kernel maps it there): a dead connection's range is not reused. */
 static long connect_locked(void)
 {
-    if (conn.status <= 0)
-        return conn.status;
-    /* address space for the buffer, which the kernel maps there */
-    static char *buf;
-    if (!buf)
-        buf = hm_va_reserve(FS_IO_MAX / HM_PAGE_SIZE);
-    if (!buf)
-        return -HM_ENOMEM; /* not remembered: try again later */
+    if (conn.status == 0)
+        return 0;
+    if (!conn.spare)
+        conn.spare = hm_va_reserve(FS_IO_MAX / HM_PAGE_SIZE);
+    if (!conn.spare)
+        return -HM_ENOMEM;
     long r = hm_name_lookup("fs", FS_SLOT_SVC);
     if (r == 0)
-        r = hm_connect(FS_SLOT_SVC, buf, FS_IO_MAX, FS_SLOT_CONN);
+        r = hm_connect(FS_SLOT_SVC, conn.spare, FS_IO_MAX, FS_SLOT_CONN);
     hm_cap_delete(FS_SLOT_SVC);
     if (r < 0)
-        return r; /* no file system (yet): -HM_ENOENT; the range is kept for next time */
-    conn.buf = buf;
+        return r; /* no file system (yet, or any more): -HM_ENOENT */
+    conn.buf = conn.spare;
+    conn.spare = NULL;
     conn.status = 0;
     return 0;
 }
@@ -55,6 +57,13 @@ static long call(uint64_t op, uint64_t w1, uint64_t w2, uint64_t w3, const void 
             memcpy(conn.buf, src, in);
         struct hm_msg m = { .w = { op, w1, w2, w3 }, .len = in };
         r = hm_call(FS_SLOT_CONN, &m, HM_NO_SLOT);
+        if (r == -HM_EPIPE) {
+            /* The service died: its descriptors are gone.  Connect
+             * afresh next time (to a restarted one, if any). */
+            hm_cap_delete(FS_SLOT_CONN);
+            conn.buf = NULL;
+            conn.status = 1;
+        }
         if (r >= 0 && dst) {
             size_t n = m.len < outcap ? m.len : outcap;
             memcpy(dst, conn.buf, n);
