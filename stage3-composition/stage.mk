@@ -12,11 +12,18 @@ kernel-y += $(S3)/kernel/placement.c
 user-lib += $(S3)/user/lib/fs.c
 user-inc += $(S3)/user/lib $(S3)/services
 
-# The file system service in IC2: services/fs.c over services/tmpfs.c.
+# The file system service, services/fs.c over services/tmpfs.c, placed by
+# configuration: linked into the kernel (IC0) or its own process (IC2).
+ifeq ($(CONFIG_FS_IC0),y)
+kernel-y += $(S3)/kernel/fs_ic0.c $(S3)/services/fs.c $(S3)/services/tmpfs.c
+$(O)/obj/$(S3)/services/%.c.o: EXTRA_CFLAGS := -DFS_CLASS=0 -Istage1-ipc/kernel/include/uapi
+$(O)/obj/$(S3)/kernel/fs_ic0.c.o: EXTRA_CFLAGS := -Istage1-ipc/kernel/include/uapi
+else
 user-progs += fssrv
 fssrv-src := $(S3)/user/fssrv.c $(S3)/services/fs.c $(S3)/services/tmpfs.c
 fssrv-path := bin/fssrv
-fssrv-cflags := $(if $(filter 1,$(TEST)),-DFS_TEST_OPS)
+fssrv-cflags := -DFS_CLASS=2 $(if $(filter 1,$(TEST)),-DFS_TEST_OPS)
+endif
 
 # The stage's user-level tests, run by init after the earlier stages'.
 user-test-progs += utest3

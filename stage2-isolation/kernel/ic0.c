@@ -99,6 +99,23 @@ long ic0_call(struct trap_frame *tf, struct service *s, uint32_t badge)
     return status;
 }
 
+long ic0_call_buf(struct trap_frame *tf, struct service *s, uint32_t badge, void *buf,
+                  uint64_t buf_size)
+{
+    struct hm_msg m = { .w = { tf->x[1], tf->x[2], tf->x[3], tf->x[4] },
+                        .len = tf->x[5] & 0xffffffffu,
+                        .buf = buf,
+                        .grant = HM_NO_SLOT,
+                        .badge = badge };
+    long status = ic0_invoke(s->ic0, &m);
+    tf->x[1] = m.w[0];
+    tf->x[2] = m.w[1];
+    tf->x[3] = m.w[2];
+    tf->x[4] = m.w[3];
+    tf->x[5] = m.len <= buf_size ? m.len : 0; /* a reply longer than the buffer: none */
+    return status;
+}
+
 /* ---- the service runtime for IC0 services (services/svc.h) ---------------- */
 
 long svc_lookup(const char *name)

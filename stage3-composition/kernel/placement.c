@@ -2,8 +2,8 @@
 /*
  * placement.c - starting stage 3's system services at boot.
  *
- * So far the file system service, in IC2 (/bin/fssrv): the tmpfs core and
- * its IPC front end.  TODO(stage3): the memory manager and the process
+ * So far the file system service: in IC2 (/bin/fssrv) it starts here; in
+ * IC0 (kernel/fs_ic0.c) it is published with the other IC0 services.  TODO(stage3): the memory manager and the process
  * manager, their placement by configuration, and the separated and
  * coalesced compositions.
  */
@@ -12,5 +12,7 @@
 
 void stage3_start_services(void)
 {
+#ifdef CONFIG_FS_IC2
     stage2_start_ic2("/bin/fssrv", "fs");
+#endif
 }

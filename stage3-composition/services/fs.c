@@ -19,7 +19,12 @@
 #include <hm/service.h>
 #include <hm/syscall.h>
 #include "fs_proto.h"
+#include "fs_service.h"
 #include "tmpfs.h"
+
+#ifndef FS_CLASS
+#error "build with -DFS_CLASS=0 or 2"
+#endif
 
 struct fd {
     uint32_t ino; /* 0: free */
@@ -245,6 +250,7 @@ long fs_handle(struct hm_msg *m)
         m->w[0] = fs.used;
         m->w[1] = fs.pages_held;
         m->w[2] = open_fds;
+        m->w[3] = FS_CLASS;
         return 0;
 #ifdef FS_TEST_OPS
     case FS_TEST_CRASH: /* a bug in the service: it faults mid-call */

@@ -6,10 +6,7 @@
  */
 #include "hm.h"
 #include "ipc.h"
-#include "../services/tmpfs.h"
-
-int fs_init(const struct tmpfs_pages *pages);
-long fs_handle(struct hm_msg *m);
+#include "../services/fs_service.h"
 
 static hm_spinlock_t lock = HM_SPINLOCK_INIT;
 

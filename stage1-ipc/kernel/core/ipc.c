@@ -262,7 +262,8 @@ void ipc_release(struct kobj *o)
         struct conn *c = (struct conn *)o;
         if (c->buf) {
             vm_unmap_mem_if(c->client, c->client_va, c->buf_size, c->buf);
-            vm_unmap_mem_if(c->svc->server, c->server_va, c->buf_size, c->buf);
+            if (c->server_va) /* 0: an IC0 service's (stage 2), not mapped in a server */
+                vm_unmap_mem_if(c->svc->server, c->server_va, c->buf_size, c->buf);
             memobj_unhold(c->buf);
         }
         proc_put(c->client);
@@ -389,10 +390,6 @@ long sys_connect(struct trap_frame *tf, struct proc *p)
         err = cspace_slot_free(&p->cs, dslot);
     if (err == 0 && s->server->dying)
         err = -HM_EPIPE;
-#ifdef CONFIG_STAGE2
-    if (err == 0 && s->ic0 && size)
-        err = -HM_EINVAL; /* an IC0 service is not a process: no shared buffer */
-#endif
     if (err == 0) {
         s->holds++;
         p->holds++;
@@ -419,6 +416,17 @@ long sys_connect(struct trap_frame *tf, struct proc *p)
         /* The connection's own hold on the buffer, from the start: mapping
          * and unmapping it below can then never free it under us. */
         m->maps = 1;
+#ifdef CONFIG_STAGE2
+        if (s->ic0) { /* stage 2: the kernel reaches the buffer through the linear map */
+            err = vm_map_mem(p, m, va, HM_PROT_READ | HM_PROT_WRITE);
+            if (err < 0)
+                goto fail;
+            cn->buf = m;
+            cn->client_va = va;
+            cn->server_va = 0;
+            goto connected;
+        }
+#endif
         struct proc *srv = s->server;
         spin_lock(&srv->lock);
         if (!srv->conn_window_next)
@@ -438,6 +446,9 @@ long sys_connect(struct trap_frame *tf, struct proc *p)
         cn->buf = m;
         cn->client_va = va;
     }
+#ifdef CONFIG_STAGE2
+connected:
+#endif
     spin_lock(&cap_lock);
     /* Derived from the service capability: revoking it removes the connection. */
     err = cap_derive(&p->cs, sslot, &p->cs, dslot, &cn->obj, HM_RIGHT_CALL, HM_RIGHT_CALL);
@@ -446,7 +457,8 @@ long sys_connect(struct trap_frame *tf, struct proc *p)
         return 0;
     if (cn->buf) {
         vm_unmap_mem_if(p, va, size, m);
-        vm_unmap_mem_if(s->server, cn->server_va, size, m);
+        if (cn->server_va)
+            vm_unmap_mem_if(s->server, cn->server_va, size, m);
         memobj_unhold(m);
         m = NULL;
     }
@@ -809,12 +821,22 @@ static long do_call(struct trap_frame *tf, struct proc *p)
     if (err == 0)
         s->holds++;
     uint32_t badge = err == 0 ? cn->badge : 0;
+#ifdef CONFIG_STAGE2
+    /* IC0 with a shared buffer: held for the call (the connection may go) */
+    struct memobj *ibuf = err == 0 && s->ic0 ? cn->buf : NULL;
+    uint64_t ibuf_size = ibuf ? cn->buf_size : 0;
+    if (ibuf)
+        ibuf->maps++;
+#endif
     spin_unlock(&cap_lock);
     if (err < 0)
         return err;
 #ifdef CONFIG_STAGE2
     if (s->ic0) { /* stage 2, IC0: a direct function call */
-        long status = ic0_call(tf, s, badge);
+        long status = ibuf ? ic0_call_buf(tf, s, badge, (void *)pa_to_linear(ibuf->pa), ibuf_size) :
+                             ic0_call(tf, s, badge);
+        if (ibuf)
+            memobj_unhold(ibuf);
         svc_put(s);
         return status;
     }
@@ -1148,7 +1170,9 @@ __attribute__((optimize("omit-frame-pointer"))) void ipc_fast_call(struct trap_f
     uint64_t server_va = cn->server_va, badge = cn->badge;
     f->buf_size = cn->buf_size;
 #ifdef CONFIG_STAGE2
-    bool ic0 = s->ic0 != NULL; /* read while the connection (and so s) is held */
+    /* read while the connection (and so s) is held; with a shared buffer,
+     * the slow path (it holds the buffer for the call) */
+    bool ic0 = s->ic0 != NULL && !cn->buf;
 #endif
     spin_unlock(&cap_lock);
 #ifdef CONFIG_STAGE2

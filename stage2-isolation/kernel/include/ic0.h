@@ -10,8 +10,10 @@
  * the same connection API, and the kernel calls the handler directly on
  * the caller's thread.  An IC1 service is published the same way, with its
  * domain instead of a handler: the kernel calls it through the IC1 gate.
- * Limits: short messages only (no shared buffer), no capability grants,
- * and the handler runs with interrupts masked.
+ * A connection to an IC0 service may have a shared buffer: the client's
+ * mapping of it, and the kernel's view through the linear map, which the
+ * handler gets as m->buf.  Limits: no capability grants, and the handler
+ * runs with interrupts masked.
  *
  * In-kernel callers (IC0 and IC1 services) find these services by name
  * with svc_lookup() (services/svc.h): the handle is the index in the
@@ -54,7 +56,12 @@ long ic0_invoke(const struct ic0_service *d, struct hm_msg *m);
 long svc_lookup(const char *name);
 long svc_call(long h, struct hm_msg *m);
 /** A call to an in-kernel service from a user program: returns its status,
- *  reply words in tf->x[1..4]. */
+ *  reply words in tf->x[1..4], x5 = 0. */
 long ic0_call(struct trap_frame *tf, struct service *s, uint32_t badge);
+/** The same on a connection with a shared buffer: buf is the buffer
+ *  through the linear map, held by the caller for the call; the request's
+ *  length (x5) was checked against buf_size; the reply's goes in x5. */
+long ic0_call_buf(struct trap_frame *tf, struct service *s, uint32_t badge, void *buf,
+                  uint64_t buf_size);
 
 #endif

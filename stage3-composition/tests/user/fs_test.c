@@ -156,12 +156,21 @@ UTEST(fs_nothing_left_over)
  * stays, in place of the boot's one, for whatever runs next. */
 UTEST(fs_service_crash_gives_errors_and_a_restart_serves_again)
 {
+    uint64_t where = 0;
+    UT_ASSERT_EQ(hm_name_lookup("fs", UT_SLOT_FIRST), 0);
+    UT_ASSERT_EQ(hm_connect(UT_SLOT_FIRST, NULL, 0, UT_SLOT_FIRST + 1), 0);
+    struct hm_msg m = { .w = { FS_INFO } };
+    UT_ASSERT_EQ(hm_call(UT_SLOT_FIRST + 1, &m, HM_NO_SLOT), 0);
+    where = m.w[3];
+    if (where != 2) { /* in IC0 a fault in the service is the kernel's */
+        hm_printf("fs_test: the file system is in IC%llu: the crash is not tried\n",
+                  (unsigned long long)where);
+        return;
+    }
     int fd = fs_open("/kept", FS_O_CREAT);
     UT_ASSERT(fd >= 0);
     UT_ASSERT_EQ(fs_write(fd, "abc", 3), 3);
-    UT_ASSERT_EQ(hm_name_lookup("fs", UT_SLOT_FIRST), 0);
-    UT_ASSERT_EQ(hm_connect(UT_SLOT_FIRST, NULL, 0, UT_SLOT_FIRST + 1), 0);
-    struct hm_msg m = { .w = { FS_TEST_CRASH, 0x10 } };
+    m = (struct hm_msg){ .w = { FS_TEST_CRASH, 0x10 } };
     UT_ASSERT_EQ(hm_call(UT_SLOT_FIRST + 1, &m, HM_NO_SLOT), -HM_EPIPE);
     char b[4];
     UT_ASSERT_EQ(fs_read(fd, b, 3), -HM_EPIPE);

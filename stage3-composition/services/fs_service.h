@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fs_service.h - the file system service's two entry points (fs.c), for
+ * whatever hosts it: user/fssrv.c (IC2) or kernel/fs_ic0.c (IC0).  The
+ * host serialises calls to fs_handle.
+ */
+#ifndef FS_SERVICE_H
+#define FS_SERVICE_H
+
+#include <hm/service.h>
+#include "tmpfs.h"
+
+/** Start with an empty file system whose pages come from `pages`. */
+int fs_init(const struct tmpfs_pages *pages);
+/** One request (fs_proto.h); its status. */
+long fs_handle(struct hm_msg *m);
+
+#endif
