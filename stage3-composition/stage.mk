@@ -25,6 +25,12 @@ fssrv-path := bin/fssrv
 fssrv-cflags := -DFS_CLASS=2 $(if $(filter 1,$(TEST)),-DFS_TEST_OPS)
 endif
 
+# The process manager, in IC2: spawn, wait, kill, and it keeps the system
+# services it starts (the file system in IC2) running.
+user-progs += pmsrv
+pmsrv-src := $(S3)/user/pmsrv.c
+pmsrv-path := bin/pmsrv
+
 # The stage's user-level tests, run by init after the earlier stages'.
 user-test-progs += utest3
 utest3-src := $(wildcard $(S3)/tests/user/*.c)

@@ -49,12 +49,14 @@ static __attribute__((unused)) void ic1_start(const struct ic1_image *im, struct
         printk("stage2: service %s in IC1 (domain %s at 0x%lx)\n", name, im->name, im->base);
 }
 
-/* Start prog with `names` (space-separated) as its argument, and wait
- * until it has published the last of them (placement.h). */
-void stage2_start_ic2(const char *prog, const char *names)
+/* Start prog with `arg` (NULL: `names`), and wait until it has published
+ * the last of `names` (space-separated) (placement.h). */
+void stage2_start_ic2(const char *prog, const char *arg, const char *names)
 {
     struct proc *p;
-    int err = proc_spawn(prog, names, strlen(names), -1, &p);
+    if (!arg)
+        arg = names;
+    int err = proc_spawn(prog, arg, strlen(arg), -1, &p);
     if (err < 0) {
         printk("stage2: cannot start %s: error %d\n", prog, err);
         return;
@@ -91,10 +93,10 @@ void stage2_start_services(void)
     ic1_start(&ic1_image_relay, &relay_domain, "relay1");
 #endif
 #if defined(CONFIG_KV_IC2) && defined(CONFIG_CLASS_MATRIX)
-    stage2_start_ic2("/bin/kvsrv", "kv kv2");
+    stage2_start_ic2("/bin/kvsrv", NULL, "kv kv2");
 #elif defined(CONFIG_KV_IC2)
-    stage2_start_ic2("/bin/kvsrv", "kv");
+    stage2_start_ic2("/bin/kvsrv", NULL, "kv");
 #elif defined(CONFIG_CLASS_MATRIX)
-    stage2_start_ic2("/bin/kvsrv", "kv2");
+    stage2_start_ic2("/bin/kvsrv", NULL, "kv2");
 #endif
 }

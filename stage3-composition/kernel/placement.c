@@ -2,17 +2,22 @@
 /*
  * placement.c - starting stage 3's system services at boot.
  *
- * So far the file system service: in IC2 (/bin/fssrv) it starts here; in
- * IC0 (kernel/fs_ic0.c) it is published with the other IC0 services.  TODO(stage3): the memory manager and the process
- * manager, their placement by configuration, and the separated and
- * coalesced compositions.
+ * The process manager (/bin/pmsrv), which starts and keeps the file system
+ * service when it is in IC2 (/bin/fssrv); in IC0 (kernel/fs_ic0.c) the
+ * file system is published with the other IC0 services.
+ * TODO(stage3): the memory manager, and the separated and coalesced
+ * compositions.
  */
 #include <kernel.h>
 #include <placement.h>
 
 void stage3_start_services(void)
 {
+    /* The process manager starts (and keeps) the file system when it is
+     * in IC2, and publishes "pm" once "fs" is up. */
 #ifdef CONFIG_FS_IC2
-    stage2_start_ic2("/bin/fssrv", "fs");
+    stage2_start_ic2("/bin/pmsrv", "/bin/fssrv=fs", "pm");
+#else
+    stage2_start_ic2("/bin/pmsrv", "", "pm");
 #endif
 }

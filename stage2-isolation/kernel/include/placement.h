@@ -5,10 +5,10 @@
 #ifndef PLACEMENT_H
 #define PLACEMENT_H
 
-/** Start program `prog` (an initramfs path) as an IC2 service with
- *  `names` (space-separated) as its argument, and wait, at most 100 ms,
- *  until it has published the last of them; the log says how it went.
- *  Stage 3's process manager takes this over. */
-void stage2_start_ic2(const char *prog, const char *names);
+/** Start program `prog` (an initramfs path) as an IC2 service with `arg`
+ *  as its argument (NULL: `names`), and wait, at most 100 ms, until it has
+ *  published the last of `names` (space-separated); the log says how it
+ *  went.  Stage 3's process manager takes over from there. */
+void stage2_start_ic2(const char *prog, const char *arg, const char *names);
 
 #endif

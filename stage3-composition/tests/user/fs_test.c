@@ -9,6 +9,7 @@
 #include "ipc.h"
 #include "utest.h"
 #include "fs.h"
+#include "pm_proto.h"
 #include "tmpfs.h"
 
 static char big[3 * FS_IO_MAX + 123], back[3 * FS_IO_MAX + 123];
@@ -151,9 +152,8 @@ UTEST(fs_nothing_left_over)
 
 /* The service faulting mid-call (a test-only operation): its callers get
  * -HM_EPIPE, then -HM_ENOENT while there is none; the kernel and other
- * services go on; a restarted one (here the test starts it, as the process
- * manager will) serves the library again, empty: tmpfs keeps nothing.  It
- * stays, in place of the boot's one, for whatever runs next. */
+ * services go on; the process manager starts it again, and the library
+ * reconnects to the new one, which is empty: tmpfs keeps nothing. */
 UTEST(fs_service_crash_gives_errors_and_a_restart_serves_again)
 {
     uint64_t where = 0;
@@ -182,12 +182,10 @@ UTEST(fs_service_crash_gives_errors_and_a_restart_serves_again)
     }
     UT_ASSERT_EQ(r, -HM_ENOENT);
     UT_ASSERT_EQ(hm_null(), 0); /* the kernel goes on */
-    /* restart it, and wait for its name */
-    UT_ASSERT_EQ(hm_spawn("/bin/fssrv", "", UT_SLOT_FIRST + 2), 0);
-    hm_cap_delete(UT_SLOT_FIRST + 2); /* it lives on, as the boot's one did */
+    /* the process manager starts it again; wait for its name */
     uint64_t inodes = 0;
     r = -1;
-    for (int i = 0; i < 200 && r != 0; i++) {
+    for (int i = 0; i < 500 && r != 0; i++) {
         r = fs_info(&inodes, NULL, NULL);
         if (r != 0)
             hm_sleep_ns(1000000);
@@ -195,6 +193,16 @@ UTEST(fs_service_crash_gives_errors_and_a_restart_serves_again)
     UT_ASSERT_EQ(r, 0);
     UT_ASSERT_EQ(inodes, 1);
     UT_ASSERT_EQ(fs_stat("/kept", &st), -HM_ENOENT);
+    /* the process manager says so */
+    UT_ASSERT_EQ(hm_name_lookup("pm", UT_SLOT_FIRST + 2), 0);
+    UT_ASSERT_EQ(hm_connect(UT_SLOT_FIRST + 2, NULL, 0, UT_SLOT_FIRST + 3), 0);
+    for (uint64_t c = 0; c < PM_CHILDREN; c++) { /* the kept child */
+        m = (struct hm_msg){ .w = { PM_INFO, c } };
+        if (hm_call(UT_SLOT_FIRST + 3, &m, HM_NO_SLOT) == 0 && m.w[2] == 1)
+            break;
+    }
+    UT_ASSERT_EQ(m.w[2], 1); /* a kept child: the file system */
+    UT_ASSERT(m.w[1] >= 1);  /* started again */
     fd = fs_open("/new", FS_O_CREAT);
     UT_ASSERT(fd >= 0);
     UT_ASSERT_EQ(fs_write(fd, "xyz", 3), 3);

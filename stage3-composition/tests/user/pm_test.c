@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pm_test.c - the process manager (user/pmsrv.c): spawn, wait and kill
+ * programs of the initramfs for a client, bad requests getting errors, and
+ * the system services it keeps.
+ */
+#include <string.h>
+#include "hm.h"
+#include "ipc.h"
+#include "utest.h"
+#include "pm_proto.h"
+
+#define SLOT_SVC UT_SLOT_FIRST
+#define SLOT_CONN (UT_SLOT_FIRST + 1)
+
+static char *conn_buf; /* this test's connection's buffer */
+
+/* A connection to "pm" with a one-page buffer, in fresh address space (the
+ * test slots are emptied after each test, and with them the mapping). */
+static void setup(void)
+{
+    conn_buf = hm_va_reserve(1);
+    UT_ASSERT(conn_buf != NULL);
+    UT_ASSERT_EQ(hm_name_lookup("pm", SLOT_SVC), 0);
+    UT_ASSERT_EQ(hm_connect(SLOT_SVC, conn_buf, HM_PAGE_SIZE, SLOT_CONN), 0);
+}
+
+static long pm(uint64_t op, uint64_t w1, const char *a, const char *b, struct hm_msg *out)
+{
+    size_t n = 0;
+    if (a) {
+        size_t la = strlen(a), lb = b ? strlen(b) : 0;
+        memcpy(conn_buf, a, la);
+        n = la;
+        if (b) {
+            conn_buf[la] = 0;
+            memcpy(conn_buf + la + 1, b, lb);
+            n = la + 1 + lb;
+        }
+    }
+    struct hm_msg m = { .w = { op, w1 }, .len = n };
+    long r = hm_call(SLOT_CONN, &m, HM_NO_SLOT);
+    if (out)
+        *out = m;
+    return r;
+}
+
+UTEST(pm_spawn_wait_exit_status)
+{
+    setup();
+    long c = pm(PM_SPAWN, 0, "/bin/fault1", "exit 7", NULL);
+    UT_ASSERT(c >= 0);
+    UT_ASSERT_EQ(pm(PM_WAIT, (uint64_t)c, NULL, NULL, NULL), 7);
+    UT_ASSERT_EQ(pm(PM_WAIT, (uint64_t)c, NULL, NULL, NULL), -HM_EINVAL); /* reaped */
+    c = pm(PM_SPAWN, 0, "/bin/fault1", "ok", NULL);
+    UT_ASSERT(c >= 0);
+    UT_ASSERT_EQ(pm(PM_WAIT, (uint64_t)c, NULL, NULL, NULL), 0);
+}
+
+UTEST(pm_kill_and_faults)
+{
+    setup();
+    long c = pm(PM_SPAWN, 0, "/bin/fault1", "sleep", NULL);
+    UT_ASSERT(c >= 0);
+    struct hm_msg m;
+    UT_ASSERT_EQ(pm(PM_INFO, (uint64_t)c, NULL, NULL, &m), 0);
+    UT_ASSERT_EQ(m.w[0], 1); /* alive */
+    UT_ASSERT_EQ(pm(PM_KILL, (uint64_t)c, NULL, NULL, NULL), 0);
+    long st = pm(PM_WAIT, (uint64_t)c, NULL, NULL, NULL);
+    UT_ASSERT(st >= 0 && (st & HM_EXIT_KILLED));
+    c = pm(PM_SPAWN, 0, "/bin/fault1", "read_null", NULL);
+    UT_ASSERT(c >= 0);
+    st = pm(PM_WAIT, (uint64_t)c, NULL, NULL, NULL);
+    UT_ASSERT(st >= 0 && (st & HM_EXIT_KILLED)); /* killed by the kernel, reported */
+}
+
+UTEST(pm_bad_requests)
+{
+    setup();
+    UT_ASSERT_EQ(pm(PM_SPAWN, 0, "/bin/nosuch", "", NULL), -HM_ENOENT);
+    UT_ASSERT_EQ(pm(PM_SPAWN, 0, "/bin/fault1", NULL, NULL), -HM_EINVAL); /* no NUL, no arg */
+    UT_ASSERT_EQ(pm(PM_SPAWN, 0, NULL, NULL, NULL), -HM_EINVAL);
+    UT_ASSERT_EQ(pm(PM_WAIT, PM_CHILDREN, NULL, NULL, NULL), -HM_EINVAL);
+    UT_ASSERT_EQ(pm(PM_WAIT, (uint64_t)-1, NULL, NULL, NULL), -HM_EINVAL);
+    UT_ASSERT_EQ(pm(PM_KILL, 9, NULL, NULL, NULL), -HM_EINVAL);
+    UT_ASSERT_EQ(pm(PM_INFO, 9, NULL, NULL, NULL), -HM_EINVAL);
+    UT_ASSERT_EQ(pm(PM_FIND, 0, "nosuch", NULL, NULL), -HM_ENOENT);
+    UT_ASSERT_EQ(pm(99, 0, NULL, NULL, NULL), -HM_ENOSYS);
+}
+
+/* The file system, when it is a process, is one of the services it keeps:
+ * not for clients to wait for. */
+UTEST(pm_keeps_the_file_system)
+{
+    setup();
+    long c = pm(PM_FIND, 0, "fs", NULL, NULL);
+    if (c == -HM_ENOENT) {
+        hm_printf("pm_test: the file system is not a process here: not tried\n");
+        return;
+    }
+    UT_ASSERT(c >= 0);
+    struct hm_msg m;
+    UT_ASSERT_EQ(pm(PM_INFO, (uint64_t)c, NULL, NULL, &m), 0);
+    UT_ASSERT_EQ(m.w[0], 1);
+    UT_ASSERT_EQ(m.w[2], 1);
+    UT_ASSERT_EQ(pm(PM_WAIT, (uint64_t)c, NULL, NULL, NULL), -HM_EINVAL);
+}

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pmsrv.c - the process manager, in IC2: spawns programs from the
+ * initramfs for its clients (spawn, wait, kill), and keeps the system
+ * services it was told to keep: when one ends (a fault, a kill), it is
+ * started again and its name published anew, so its clients, after an
+ * error or two, find a fresh one.
+ *
+ * Argument: the services to keep, "path=name" separated by spaces, e.g.
+ * "/bin/fssrv=fs".  It publishes "pm" once each of them has published its
+ * name, so whoever waits for "pm" finds the services up.
+ */
+#include <string.h>
+#include "hm.h"
+#include "ipc.h"
+#include "pm_proto.h"
+
+#define SLOT_SVC 2
+#define SLOT_NOTIFY 3
+#define SLOT_PROBE 4
+#define SLOT_CHILD 32  /* child i: process capability in slot 32 + i */
+#define SLOT_KEEPER 64 /* keeper thread of child i: slot 64 + i */
+
+static struct child {
+    bool used, kept, alive;
+    char path[HM_NAME_MAX], arg[HM_NAME_MAX], name[HM_NAME_MAX];
+    unsigned restarts;
+    long status; /* exit status once it ended */
+} children[PM_CHILDREN];
+static hm_spinlock_t lock = HM_SPINLOCK_INIT;
+
+static bool published(const char *name)
+{
+    bool yes = hm_name_lookup(name, SLOT_PROBE) == 0;
+    hm_cap_delete(SLOT_PROBE);
+    return yes;
+}
+
+/* Until `name` is published, at most about a second. */
+static bool wait_name(const char *name)
+{
+    for (int i = 0; i < 1000; i++) {
+        if (published(name))
+            return true;
+        hm_yield();
+    }
+    return false;
+}
+
+static long start(unsigned i)
+{
+    struct child *c = &children[i];
+    hm_cap_delete(SLOT_CHILD + i);
+    long r = hm_spawn(c->path, c->arg, SLOT_CHILD + i);
+    c->alive = r == 0;
+    return r;
+}
+
+/* Keeps child i: waits for it to end and starts it again. */
+static void keeper(void *arg)
+{
+    unsigned i = (unsigned)(uintptr_t)arg;
+    struct child *c = &children[i];
+    for (;;) {
+        long st = hm_wait(SLOT_CHILD + i);
+        hm_spin_lock(&lock);
+        c->alive = false;
+        c->status = st;
+        c->restarts++;
+        long r = start(i);
+        hm_spin_unlock(&lock);
+        hm_printf("pm: %s (%s) ended with status %ld; started again%s\n", c->path, c->name, st,
+                  r == 0 ? "" : " - failed");
+        if (r < 0)
+            return;
+        wait_name(c->name);
+    }
+}
+
+static long spawn_child(const char *path, size_t plen, const char *arg, size_t alen, bool kept,
+                        const char *name)
+{
+    if (plen == 0 || plen >= HM_NAME_MAX || alen >= HM_NAME_MAX)
+        return -HM_EINVAL;
+    unsigned i = 0;
+    while (i < PM_CHILDREN && children[i].used)
+        i++;
+    if (i == PM_CHILDREN)
+        return -HM_ENOSPC;
+    struct child *c = &children[i];
+    memset(c, 0, sizeof(*c));
+    memcpy(c->path, path, plen);
+    memcpy(c->arg, arg, alen);
+    if (name)
+        strncpy(c->name, name, sizeof(c->name) - 1);
+    c->kept = kept;
+    long r = start(i);
+    if (r < 0)
+        return r;
+    c->used = true;
+    return i;
+}
+
+static long pm_handle(struct hm_msg *m)
+{
+    const char *b = m->buf;
+    uint64_t len = m->len, w1 = m->w[1];
+    m->len = 0;
+    if (len && !b)
+        return -HM_EINVAL;
+    switch (m->w[0]) {
+    case PM_SPAWN: {
+        uint64_t n = 0;
+        while (n < len && b[n])
+            n++;
+        if (n == len)
+            return -HM_EINVAL; /* path, NUL, argument */
+        hm_spin_lock(&lock);
+        long r = spawn_child(b, n, b + n + 1, len - n - 1, false, NULL);
+        hm_spin_unlock(&lock);
+        return r;
+    }
+    case PM_WAIT: {
+        if (w1 >= PM_CHILDREN || !children[w1].used || children[w1].kept)
+            return -HM_EINVAL;
+        long st = hm_wait(SLOT_CHILD + (unsigned)w1); /* the caller's thread waits here */
+        if (st >= 0 || st == -HM_ECHILD) {
+            hm_spin_lock(&lock);
+            children[w1].used = false;
+            hm_cap_delete(SLOT_CHILD + (unsigned)w1);
+            hm_spin_unlock(&lock);
+        }
+        return st;
+    }
+    case PM_KILL:
+        if (w1 >= PM_CHILDREN || !children[w1].used)
+            return -HM_EINVAL;
+        return hm_kill(SLOT_CHILD + (unsigned)w1);
+    case PM_INFO:
+        if (w1 >= PM_CHILDREN || !children[w1].used)
+            return -HM_EINVAL;
+        m->w[0] = children[w1].alive;
+        m->w[1] = children[w1].restarts;
+        m->w[2] = children[w1].kept;
+        return 0;
+    case PM_FIND:
+        for (unsigned i = 0; i < PM_CHILDREN; i++)
+            if (children[i].used && children[i].kept && strlen(children[i].name) == len &&
+                !memcmp(children[i].name, b, len))
+                return i;
+        return -HM_ENOENT;
+    default:
+        return -HM_ENOSYS;
+    }
+}
+
+int main(const char *arg, unsigned long len)
+{
+    /* the services to keep: "path=name" ... */
+    unsigned long i = 0;
+    while (i < len) {
+        while (i < len && arg[i] == ' ')
+            i++;
+        unsigned long s = i, eq = 0;
+        while (i < len && arg[i] != ' ') {
+            if (arg[i] == '=')
+                eq = i;
+            i++;
+        }
+        if (i == s)
+            break;
+        char name[HM_NAME_MAX] = { 0 };
+        if (!eq || i - eq - 1 >= sizeof(name)) {
+            hm_printf("pm: ignoring \"%.*s\": not path=name\n", (int)(i - s), arg + s);
+            continue;
+        }
+        memcpy(name, arg + eq + 1, i - eq - 1);
+        long c = spawn_child(arg + s, eq - s, "", 0, true, name);
+        if (c < 0) {
+            hm_printf("pm: cannot start %.*s: %ld\n", (int)(eq - s), arg + s, c);
+            continue;
+        }
+        if (!wait_name(name))
+            hm_printf("pm: %s did not publish %s\n", children[c].path, name);
+        long r = hm_thread_spawn(keeper, (void *)(uintptr_t)c, -1, SLOT_KEEPER + (unsigned)c);
+        if (r < 0)
+            hm_printf("pm: cannot keep %s: %ld\n", children[c].path, r);
+    }
+    long r = hm_service_register(pm_handle, 16384, 2, 2);
+    if (r == 0)
+        r = hm_name_publish("pm", SLOT_SVC);
+    if (r < 0) {
+        hm_printf("pmsrv: cannot start: %ld\n", r);
+        return 1;
+    }
+    hm_notify_create(SLOT_NOTIFY);
+    for (;;)
+        hm_notify_wait(SLOT_NOTIFY, 0);
+}
