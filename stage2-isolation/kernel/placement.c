@@ -63,11 +63,12 @@ void stage2_start_ic2(const char *prog, const char *arg, const char *names)
     }
     proc_put(p); /* it lives on its own */
     const char *last = strrchr(names, ' ') ? strrchr(names, ' ') + 1 : names;
-    /* At most 100 ms.  Yielding, not sleeping: a sleeper wakes on the next
-     * tick, which added most of a tick (9.4 M instructions measured) to
-     * every boot. */
+    /* At most 2 s (a loaded host can be slow to run the new process; the
+     * wait ends as soon as the name is there).  Yielding, not sleeping: a
+     * sleeper wakes on the next tick, which added most of a tick (9.4 M
+     * instructions measured) to every boot. */
     uint64_t freq = read_sysreg(cntfrq_el0), t0 = read_sysreg(cntpct_el0);
-    while (!ipc_name_exists(last) && read_sysreg(cntpct_el0) - t0 < freq / 10)
+    while (!ipc_name_exists(last) && read_sysreg(cntpct_el0) - t0 < 2 * freq)
         sched_yield();
     const char *q = names;
     while (*q) {

@@ -36,15 +36,17 @@ static bool published(const char *name)
     return yes;
 }
 
-/* Until `name` is published, at most about a second. */
+/* Until `name` is published, at most 2 s (yielding: the service being
+ * waited for needs the CPU). */
 static bool wait_name(const char *name)
 {
-    for (int i = 0; i < 1000; i++) {
+    uint64_t t0 = hm_now_ns();
+    while (hm_now_ns() - t0 < 2000000000ull) {
         if (published(name))
             return true;
         hm_yield();
     }
-    return false;
+    return published(name);
 }
 
 static long start(unsigned i)
