@@ -94,7 +94,8 @@ def test_cfi_under_cpu_max(harness):
                  "ic1_bti_catches_a_branch_into_a_function"):
         ok, msg = verdict(r, f"stage2/{name}", token)
         assert ok, msg
-    assert re.search(rf"\[DONE\] (\d+)/\1 token={token}", r.text), log
+    failed = [ln for ln in r.text.splitlines() if ": FAIL" in ln]
+    assert re.search(rf"\[DONE\] (\d+)/\1 token={token}", r.text), "\n".join(failed) or log
 
 
 def test_rpi4_build_says_ic1_has_no_cfi(harness, tmp_path):

@@ -38,4 +38,5 @@ def test_fs_suite_passes_with_the_fs_in_ic0(harness):
     for name in names:
         ok, msg = verdict(r, f"stage3/{name}", token)
         assert ok, msg
-    assert re.search(rf"\[DONE\] (\d+)/\1 token={token}", r.text), log
+    failed = [ln for ln in r.text.splitlines() if ": FAIL" in ln]
+    assert re.search(rf"\[DONE\] (\d+)/\1 token={token}", r.text), "\n".join(failed) or log
