@@ -238,7 +238,7 @@ UTEST(user_cap_no_leak)
     struct ut_usage before;
 
     cap_round();
-    ut_usage_get(&before);
+    ut_usage_settled(&before);
     for (int i = 0; i < 3; i++) {
         cap_round();
     }

@@ -246,7 +246,7 @@ UTEST(user_mem_no_leak)
     struct ut_usage before;
 
     mem_round(va);
-    ut_usage_get(&before);
+    ut_usage_settled(&before);
     for (int i = 0; i < 3; i++) {
         mem_round(va);
     }

@@ -274,7 +274,7 @@ UTEST(user_spawn_no_leak)
     struct ut_usage before;
 
     UT_ASSERT_EQ(ut_run_child("/bin/fault1", "ok", SLOT_CHILD), 0);
-    ut_usage_get(&before);
+    ut_usage_settled(&before);
     for (int i = 0; i < 3; i++) {
         UT_ASSERT_EQ(ut_run_child("/bin/fault1", "ok", SLOT_CHILD), 0);
     }

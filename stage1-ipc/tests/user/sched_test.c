@@ -395,7 +395,7 @@ UTEST(user_thread_no_leak)
     struct ut_usage before;
 
     thread_round(g, n);
-    ut_usage_get(&before);
+    ut_usage_settled(&before);
     for (int i = 0; i < 3; i++) {
         thread_round(g, n);
     }

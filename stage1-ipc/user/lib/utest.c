@@ -183,6 +183,12 @@ static void quiesce(void)
     }
 }
 
+void ut_usage_settled(struct ut_usage *u)
+{
+    quiesce();
+    ut_usage_get(u);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Children and threads                                                    */
 /* ---------------------------------------------------------------------- */

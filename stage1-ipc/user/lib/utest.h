@@ -126,6 +126,11 @@ struct ut_usage {
 
 /** ut_usage_get() - read the free frames and kernel objects now. */
 void ut_usage_get(struct ut_usage *u);
+/** ut_usage_settled() - the same once the counters have stopped moving (at
+ *  most 300 ms): the baseline of a leak check taken right after a warm-up
+ *  round, whose child or thread the kernel may still be tearing down on
+ *  another CPU (a loaded host makes that window long). */
+void ut_usage_settled(struct ut_usage *u);
 
 /* Used by the macros above: fail at @file:@line unless the usage now equals
  * *@before (_same: at once; _back: within UT_SETTLE_MS). */
