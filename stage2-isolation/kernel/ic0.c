@@ -83,27 +83,14 @@ long ic0_invoke(const struct ic0_service *d, struct hm_msg *m)
     return d->ic1 ? ic1_call(d->ic1, m) : d->handler(m);
 }
 
-long ic0_call(struct trap_frame *tf, struct service *s, uint32_t badge)
+/* The message from the caller's registers, the call, the reply back into
+ * them.  Inlined into both entries below, so that the one without a
+ * buffer (the IPC fast entry's) carries none of the buffer's work. */
+static __attribute__((always_inline)) inline long
+call_with(struct trap_frame *tf, struct service *s, uint32_t badge, void *buf, uint64_t buf_size)
 {
     struct hm_msg m = { .w = { tf->x[1], tf->x[2], tf->x[3], tf->x[4] },
-                        .len = 0,
-                        .buf = NULL,
-                        .grant = HM_NO_SLOT,
-                        .badge = badge };
-    long status = ic0_invoke(s->ic0, &m);
-    tf->x[1] = m.w[0];
-    tf->x[2] = m.w[1];
-    tf->x[3] = m.w[2];
-    tf->x[4] = m.w[3];
-    tf->x[5] = 0;
-    return status;
-}
-
-long ic0_call_buf(struct trap_frame *tf, struct service *s, uint32_t badge, void *buf,
-                  uint64_t buf_size)
-{
-    struct hm_msg m = { .w = { tf->x[1], tf->x[2], tf->x[3], tf->x[4] },
-                        .len = tf->x[5] & 0xffffffffu,
+                        .len = buf ? (tf->x[5] & 0xffffffffu) : 0,
                         .buf = buf,
                         .grant = HM_NO_SLOT,
                         .badge = badge };
@@ -112,8 +99,19 @@ long ic0_call_buf(struct trap_frame *tf, struct service *s, uint32_t badge, void
     tf->x[2] = m.w[1];
     tf->x[3] = m.w[2];
     tf->x[4] = m.w[3];
-    tf->x[5] = m.len <= buf_size ? m.len : 0; /* a reply longer than the buffer: none */
+    tf->x[5] = buf && m.len <= buf_size ? m.len : 0; /* a reply longer than the buffer: none */
     return status;
+}
+
+long ic0_call(struct trap_frame *tf, struct service *s, uint32_t badge)
+{
+    return call_with(tf, s, badge, NULL, 0);
+}
+
+long ic0_call_buf(struct trap_frame *tf, struct service *s, uint32_t badge, void *buf,
+                  uint64_t buf_size)
+{
+    return call_with(tf, s, badge, buf, buf_size);
 }
 
 /* ---- the service runtime for IC0 services (services/svc.h) ---------------- */

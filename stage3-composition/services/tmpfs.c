@@ -247,6 +247,15 @@ static void zero_growth(struct tmpfs *fs, uint32_t ino, uint64_t from, uint64_t 
     }
 }
 
+/* The piece of a transfer at file offset `at` with `left` bytes to go
+ * that lies in one page: its length, and its offset in the page (*in). */
+static size_t chunk(uint64_t at, size_t left, size_t *in)
+{
+    *in = (size_t)(at % TMPFS_PAGE);
+    size_t n = TMPFS_PAGE - *in;
+    return n < left ? n : left;
+}
+
 /* The file ino for a read or write of len bytes at buf, or an error. */
 static long file_io(struct tmpfs *fs, uint32_t ino, const void *buf, size_t len,
                     struct tmpfs_inode **out)
@@ -274,11 +283,8 @@ long tmpfs_read(struct tmpfs *fs, uint32_t ino, uint64_t off, void *buf, size_t 
         len = (size_t)(x->size - off);
     size_t done = 0;
     while (done < len) {
-        uint64_t at = off + done;
-        size_t in = (size_t)(at % TMPFS_PAGE), n = TMPFS_PAGE - in;
-        if (n > len - done)
-            n = len - done;
-        void *p = tmpfs_page(fs, ino, at / TMPFS_PAGE, false);
+        size_t in, n = chunk(off + done, len - done, &in);
+        void *p = tmpfs_page(fs, ino, (off + done) / TMPFS_PAGE, false);
         if (p)
             copy((uint8_t *)buf + done, (uint8_t *)p + in, n);
         else
@@ -300,11 +306,8 @@ long tmpfs_write(struct tmpfs *fs, uint32_t ino, uint64_t off, const void *buf, 
         zero_growth(fs, ino, x->size, off);
     size_t done = 0;
     while (done < len) {
-        uint64_t at = off + done;
-        size_t in = (size_t)(at % TMPFS_PAGE), n = TMPFS_PAGE - in;
-        if (n > len - done)
-            n = len - done;
-        void *p = tmpfs_page(fs, ino, at / TMPFS_PAGE, true);
+        size_t in, n = chunk(off + done, len - done, &in);
+        void *p = tmpfs_page(fs, ino, (off + done) / TMPFS_PAGE, true);
         if (!p)
             break;
         copy((uint8_t *)p + in, (const uint8_t *)buf + done, n);
