@@ -6,11 +6,12 @@
 
 S3 := stage3-composition
 
-kernel-y += $(S3)/kernel/placement.c
+kernel-y += $(S3)/kernel/placement.c $(S3)/kernel/pager.c
+kernel-inc += $(S3)/kernel/include
 
-# The native file API, linked into every user program.
-user-lib += $(S3)/user/lib/fs.c
-user-inc += $(S3)/user/lib $(S3)/services
+# The native file and memory APIs, linked into every user program.
+user-lib += $(S3)/user/lib/fs.c $(S3)/user/lib/mm.c
+user-inc += $(S3)/user/lib $(S3)/services $(S3)/kernel/include/uapi
 
 # The file system service, services/fs.c over services/tmpfs.c, placed by
 # configuration: linked into the kernel (IC0) or its own process (IC2).
@@ -20,9 +21,20 @@ $(O)/obj/$(S3)/services/%.c.o: EXTRA_CFLAGS := -DFS_CLASS=0 -Istage1-ipc/kernel/
 $(O)/obj/$(S3)/kernel/fs_ic0.c.o: EXTRA_CFLAGS := -Istage1-ipc/kernel/include/uapi
 else
 user-progs += fssrv
-fssrv-src := $(S3)/user/fssrv.c $(S3)/services/fs.c $(S3)/services/tmpfs.c
+fssrv-src := $(S3)/user/fssrv.c $(S3)/services/fs.c $(S3)/services/tmpfs.c $(S3)/services/pool.c
 fssrv-path := bin/fssrv
 fssrv-cflags := -DFS_CLASS=2 $(if $(filter 1,$(TEST)),-DFS_TEST_OPS)
+endif
+
+# The memory manager: its own process beside the file system (separated),
+# or linked into the file system's (coalesced).  Same source, services/mm.c.
+ifeq ($(CONFIG_FS_MM_COALESCED),y)
+fssrv-src += $(S3)/services/mm.c
+fssrv-cflags += -DFS_MM_COALESCED
+else
+user-progs += mmsrv
+mmsrv-src := $(S3)/user/mmsrv.c $(S3)/services/mm.c $(S3)/services/pool.c $(S3)/services/tmpfs.c
+mmsrv-path := bin/mmsrv
 endif
 
 # The process manager, in IC2: spawn, wait, kill, and it keeps the system
@@ -36,6 +48,9 @@ user-test-progs += utest3
 utest3-src := $(wildcard $(S3)/tests/user/*.c)
 utest3-path := bin/utest3
 utest3-suite := stage3
+user-test-progs += mmchild3
+mmchild3-src := $(S3)/tests/user/progs/mmchild3.c
+mmchild3-path := bin/mmchild3
 
 # Host unit tests of the tmpfs core (ASan + UBSan).
 host-tests += tmpfs_test

@@ -46,6 +46,11 @@ int fs_init(const struct tmpfs_pages *pages)
     return tmpfs_init(&fs, pages);
 }
 
+struct tmpfs *fs_tmpfs(void)
+{
+    return &fs;
+}
+
 /* This connection's descriptors; with `make`, a free entry is taken for
  * it (NULL when none is left). */
 static struct fd *fds_of(uint32_t badge, bool make)
@@ -246,6 +251,24 @@ long fs_handle(struct hm_msg *m)
             ;
         m->len++;
         return 0;
+    case FS_PREAD_INO: /* the memory manager, separated: a file's bytes by inode */
+        if (m->w[1] > UINT32_MAX || tmpfs_stat(&fs, (uint32_t)m->w[1], &st) < 0 ||
+            st.type != TMPFS_FILE)
+            return -HM_ENOENT;
+        if (m->w[3] > len)
+            return -HM_ERANGE;
+        r = tmpfs_read(&fs, (uint32_t)m->w[1], m->w[2], m->buf, (size_t)m->w[3]);
+        if (r > 0)
+            m->len = (uint64_t)r;
+        return r;
+    case FS_PWRITE_INO: /* ... and back; a mapping never makes a file longer */
+        if (m->w[1] > UINT32_MAX || tmpfs_stat(&fs, (uint32_t)m->w[1], &st) < 0 ||
+            st.type != TMPFS_FILE)
+            return -HM_ENOENT;
+        if (m->w[2] >= st.size)
+            return 0;
+        return tmpfs_write(&fs, (uint32_t)m->w[1], m->w[2], m->buf,
+                           (size_t)(len < st.size - m->w[2] ? len : st.size - m->w[2]));
     case FS_INFO:
         m->w[0] = fs.used;
         m->w[1] = fs.pages_held;

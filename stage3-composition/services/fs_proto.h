@@ -25,6 +25,8 @@
 #define FS_TRUNCATE 11   /* w1 = descriptor, w2 = size */
 #define FS_READDIR 12    /* w1 = descriptor of a directory, w2 = index -> buf: name, w0 = inode */
 #define FS_INFO 13       /* -> w0 = inodes in use, w1 = pages held, w2 = open descriptors */
+#define FS_PREAD_INO 14  /* w1 = inode, w2 = offset, w3 = bytes (<= len) -> bytes, in buf */
+#define FS_PWRITE_INO 15 /* w1 = inode, w2 = offset, buf: bytes -> bytes (never past the end) */
 #define FS_TEST_CRASH 99 /* test builds only (FS_TEST_OPS): the service faults */
 
 #define FS_O_CREAT 1u  /* create a file if there is none */

@@ -12,6 +12,8 @@
 
 /** Start with an empty file system whose pages come from `pages`. */
 int fs_init(const struct tmpfs_pages *pages);
+/** The file system itself (the coalesced memory manager maps its pages). */
+struct tmpfs *fs_tmpfs(void);
 /** One request (fs_proto.h); its status. */
 long fs_handle(struct hm_msg *m);
 

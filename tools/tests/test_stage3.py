@@ -1,11 +1,15 @@
 # SPDX-License-Identifier: MIT
-"""Stage 3: the file system service placed by configuration.
+"""Stage 3: the file system and the memory manager, placed and composed
+by configuration.
 
-CONFIG_FS_IC2 (the default: /bin/fssrv, its own process) is what `make
-test`'s own stage-3 boot covers; this file builds and boots the other
-placement, CONFIG_FS_IC0 (linked into the kernel, the client's shared
-buffer reached through the linear map), and requires the same file API
-suite (stage3-composition/tests/user/fs_test.c) to pass there.
+The default (CONFIG_FS_IC2, CONFIG_FS_MM_SEPARATED: /bin/fssrv and
+/bin/mmsrv, two processes) is what `make test`'s own stage-3 boot covers;
+this file builds and boots the others and requires the same suites there:
+CONFIG_FS_IC0 (the FS linked into the kernel, the client's shared buffer
+reached through the linear map; the file API suite, fs_test.c, and the
+memory manager's, mm_test.c, whose file mappings then go mm -> IC0 FS), and
+CONFIG_FS_MM_COALESCED (one process serving "fs" and "mm", one page cache
+mapped as it is; every stage-3 suite).
 """
 import re
 import secrets
@@ -16,6 +20,43 @@ from harness.output import verdict
 from harness.qemu import kernel_image, run
 
 FS_TESTS = re.compile(r"^UTEST\((fs_\w+)\)", re.M)
+MM_TESTS = re.compile(r"^UTEST\((mm_\w+)\)", re.M)
+
+
+def _boot_variant(harness, variant, kconfig):
+    cmd = ["make", "-s", "kernel", "STAGE=3", "TEST=1", f"VARIANT={variant}",
+           f"KCONFIG={kconfig}"]
+    b = run(cmd, 900, cwd=harness.repo)
+    assert b.exit_code == 0, "\n".join(b.last_lines(30))
+    image = kernel_image(harness.repo / f"build/virt/stage3-test-{variant}", "virt")
+    token = secrets.token_hex(8)
+    r = harness.boot("virt", image, f"ktest token={token} semihosting", timeout=180)
+    return r, token
+
+
+def _suite(harness, name):
+    text = (harness.repo / f"stage3-composition/tests/user/{name}").read_text()
+    return (FS_TESTS if name.startswith("fs") else MM_TESTS).findall(text)
+
+
+def _all_passed(r, token):
+    failed = [ln for ln in r.text.splitlines() if ": FAIL" in ln]
+    log = "\n".join(r.last_lines(40))
+    assert re.search(rf"\[DONE\] (\d+)/\1 token={token}", r.text), "\n".join(failed) or log
+
+
+def test_mm_and_fs_suites_pass_coalesced(harness):
+    if not (harness.repo / "stage3-composition/services/mm.c").exists():
+        pytest.skip("stage 3 has no memory manager")
+    r, token = _boot_variant(harness, "coalesced", "CONFIG_FS_MM_COALESCED=y")
+    log = "\n".join(r.last_lines(40))
+    assert "/bin/mmsrv" not in r.text, log  # no separate memory manager
+    names = _suite(harness, "fs_test.c") + _suite(harness, "mm_test.c")
+    assert len(names) >= 10
+    for name in names:
+        ok, msg = verdict(r, f"stage3/{name}", token)
+        assert ok, msg
+    _all_passed(r, token)
 
 
 def test_fs_suite_passes_with_the_fs_in_ic0(harness):
@@ -32,9 +73,10 @@ def test_fs_suite_passes_with_the_fs_in_ic0(harness):
     log = "\n".join(r.last_lines(40))
     assert "ic0: service fs linked into the kernel" in r.text, log
     assert "/bin/fssrv" not in r.text, log
-    names = FS_TESTS.findall(
-        (harness.repo / "stage3-composition/tests/user/fs_test.c").read_text())
+    names = _suite(harness, "fs_test.c")
     assert len(names) >= 5
+    if (harness.repo / "stage3-composition/tests/user/mm_test.c").exists():
+        names += _suite(harness, "mm_test.c")
     for name in names:
         ok, msg = verdict(r, f"stage3/{name}", token)
         assert ok, msg

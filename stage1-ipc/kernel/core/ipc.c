@@ -29,6 +29,9 @@
 #ifdef CONFIG_STAGE2
 #include <ic0.h> /* stage 2: IC0 services */
 #endif
+#ifdef CONFIG_STAGE3
+#include <pager.h> /* stage 3: page faults served by pagers */
+#endif
 #include <mm.h>
 #include <panic.h>
 #include <printk.h>
@@ -140,6 +143,20 @@ static void svc_hold(struct service *s)
 
 static void svc_maybe_free(struct service *s);
 
+void ipc_svc_hold(struct service *s)
+{
+    svc_hold(s);
+}
+
+void ipc_svc_unhold(struct service *s)
+{
+    spin_lock(&cap_lock);
+    BUG_ON(s->holds == 0);
+    s->holds--;
+    svc_maybe_free(s);
+    spin_unlock(&cap_lock); /* plain: no deferred releases (see proc_put) */
+}
+
 static void svc_put(struct service *s)
 {
     spin_lock(&cap_lock);
@@ -194,6 +211,27 @@ static void pool_worker(void *arg)
         while (!READ_ONCE(s->dead) && popcount(READ_ONCE(s->free) & ~1ul) > IPC_POOL_HIGH)
             pool_shrink_one(s);
         svc_put(s);
+    }
+}
+
+void ipc_trim_published_pools(void)
+{
+    struct service *svc[NAMES];
+    unsigned n = 0;
+    spin_lock(&cap_lock);
+    for (unsigned i = 0; names_ready && i < NAMES; i++) {
+        struct service *s = (struct service *)name_slots[i].obj;
+        if (s && !s->ic0) {
+            s->holds++;
+            svc[n++] = s;
+        }
+    }
+    spin_unlock(&cap_lock);
+    for (unsigned i = 0; i < n; i++) {
+        while (!READ_ONCE(svc[i]->dead) &&
+               popcount(READ_ONCE(svc[i]->free) & ~1ul) > IPC_POOL_INITIAL)
+            pool_shrink_one(svc[i]);
+        svc_put(svc[i]);
     }
 }
 
@@ -782,6 +820,32 @@ static bool call_reclaimer(struct thread *t, struct trap_frame *tf, struct servi
     enter(t, mm, f, f->stack_base + mm->stack_size, regs);
 }
 
+#ifdef CONFIG_STAGE3
+bool ipc_fault_call(struct trap_frame *tf, struct service *s, uint64_t regs[8])
+{
+    struct thread *t = current();
+    if (t->depth >= HM_IPC_MAX_DEPTH)
+        return false;
+    struct call_frame *f = &t->calls[t->depth];
+    f->kind = CALL_FAULT;
+    f->conn = NULL;
+    f->buf_size = 0;
+    f->held = true;
+    f->caller_tf = tf;
+    uint64_t sp = take_stack(t, s, f);
+    if (!sp && !f->reserve && t->depth && f->stack_base)
+        return false; /* a reused stack that is full */
+    if (!sp && pool_grow(s) == 0)
+        sp = take_stack(t, s, f);
+    if (!sp && take_reserve(s, f))
+        sp = f->stack_base + s->stack_size;
+    if (!sp)
+        return false;
+    regs[0] = s->cookie;
+    enter(t, s, f, sp, regs);
+}
+#endif
+
 static long do_call(struct trap_frame *tf, struct proc *p)
 {
     struct thread *t = current();
@@ -935,6 +999,10 @@ long sys_reply(struct trap_frame *tf, struct proc *p)
         /* The memory manager has reclaimed what it could: run the original
          * call again from the start (it changed nothing the first time). */
         syscall_dispatch(out, HM_SVC_NATIVE);
+#ifdef CONFIG_STAGE3
+    } else if (f->kind == CALL_FAULT) {
+        pager_replied(out, (long)tf->x[0]); /* returns if the instruction may run again */
+#endif
     } else {
         /* LAB 1 TODO BEGIN: the reply (status, 4 words, length) goes into the caller's saved x0..x5 */
         for (int i = 0; i <= 5; i++)
@@ -957,6 +1025,10 @@ void ipc_unwind(int err)
     struct trap_frame *out = f->caller_tf;
     if (f->kind == CALL_RECLAIM) {
         syscall_dispatch(out, HM_SVC_NATIVE); /* retry; it fails cleanly if it must */
+#ifdef CONFIG_STAGE3
+    } else if (f->kind == CALL_FAULT) {
+        pager_replied(out, err); /* the pager died: the faulting process ends */
+#endif
     } else {
         out->x[0] = (uint64_t)(int64_t)err;
         out->x[1] = out->x[2] = out->x[3] = out->x[4] = out->x[5] = 0;
@@ -1100,6 +1172,8 @@ long sys_ipc_info(struct trap_frame *tf, struct proc *p)
         return t->home->pid;
     case HM_IPCI_PID:
         return t->proc->pid;
+    case HM_IPCI_CALLER_PID:
+        return f ? (long)f->caller->pid : -HM_EINVAL;
     case HM_IPCI_STACK_BASE:
         return f ? (long)f->stack_base : -HM_EINVAL;
     case HM_IPCI_POOL_FREE:

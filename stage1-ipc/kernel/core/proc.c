@@ -24,6 +24,9 @@
 #include <arch/sysreg.h>
 #include <uapi/hm/syscall.h>
 #include <ipc.h>
+#ifdef CONFIG_STAGE3
+#include <pager.h> /* stage 3: paged regions */
+#endif
 
 #define USER_STACK_TOP 0x7ffffff000ul /* one guard page below HM_USER_TOP */
 #define USER_STACK_SIZE (64 * KiB)
@@ -63,7 +66,7 @@ static void *pt_to_virt(void *ctx, uint64_t pa)
 }
 static const struct pt_ops user_pt_ops = { pt_alloc_table, pt_free_table, pt_to_virt, NULL };
 
-static uint64_t prot_attrs(unsigned prot)
+uint64_t vm_prot_attrs(unsigned prot)
 {
     uint64_t a = PTE_NG | PTE_SH_INNER | PTE_ATTR(MT_NORMAL) | PTE_PXN;
     a |= (prot & HM_PROT_WRITE) ? PTE_AP_RW : PTE_AP_RO;
@@ -72,7 +75,7 @@ static uint64_t prot_attrs(unsigned prot)
     return a;
 }
 
-static void tlb_flush_page(const struct proc *p, uint64_t va)
+void vm_tlb_flush_page(const struct proc *p, uint64_t va)
 {
     dsb(ishst);
     __asm__ volatile("tlbi vae1is, %0" ::"r"((va >> 12) | ((uint64_t)p->asid << 48)) : "memory");
@@ -107,6 +110,9 @@ void proc_init(void)
 static void memobj_maybe_free(struct memobj *m)
 {
     if (m->obj.refs == 0 && m->maps == 0) {
+#ifdef CONFIG_STAGE3
+        pager_memobj_freed(m); /* stage 3: its per-page lending counts */
+#endif
         frame_free(m->pa, m->order);
         kobj_free(KC_MEMOBJ, m);
     }
@@ -244,7 +250,7 @@ void thread_put(struct thread *t)
 
 /* 0 if [va, va+len) is a page-aligned, non-empty range of user space;
  * -HM_EINVAL for a bad length or alignment, -HM_ERANGE outside user space. */
-static int user_range_check(uint64_t va, uint64_t len)
+int vm_range_check(uint64_t va, uint64_t len)
 {
     if (len == 0 || !IS_ALIGNED(va, PAGE_SIZE) || !IS_ALIGNED(len, PAGE_SIZE))
         return -HM_EINVAL;
@@ -253,18 +259,26 @@ static int user_range_check(uint64_t va, uint64_t len)
     return 0;
 }
 
-static bool prot_valid(unsigned prot)
+bool vm_prot_valid(unsigned prot)
 {
     return prot != 0 && !(prot & ~(HM_PROT_READ | HM_PROT_WRITE | HM_PROT_EXEC)) &&
            (prot & (HM_PROT_WRITE | HM_PROT_EXEC)) != (HM_PROT_WRITE | HM_PROT_EXEC);
 }
 
-static bool overlaps_any(const struct proc *p, uint64_t start, uint64_t end)
+bool vm_overlaps(const struct proc *p, uint64_t start, uint64_t end)
 {
     for (unsigned i = 0; i < p->nregions; i++)
         if (p->regions[i].start < end && start < p->regions[i].end)
             return true;
     return false;
+}
+
+struct region *vm_region_at(struct proc *p, uint64_t va)
+{
+    for (unsigned i = 0; i < p->nregions; i++)
+        if (va >= p->regions[i].start && va < p->regions[i].end)
+            return &p->regions[i];
+    return NULL;
 }
 
 static int anon_frame(void *ctx, uint64_t va, uint64_t *pa)
@@ -294,17 +308,17 @@ static int vm_map_anon_locked(struct proc *p, uint64_t va, uint64_t len, unsigne
                               struct proc *charge)
 {
     /* decode */
-    int err = user_range_check(va, len);
+    int err = vm_range_check(va, len);
     if (err < 0)
         return err;
-    if (!prot_valid(prot))
+    if (!vm_prot_valid(prot))
         return -HM_EINVAL;
-    if (overlaps_any(p, va, va + len))
+    if (vm_overlaps(p, va, va + len))
         return -HM_EEXIST;
     if (p->nregions == MAX_REGIONS)
         return -HM_ENOSPC;
     /* invoke: the builder undoes everything itself if memory runs out */
-    err = pt_map_each(&p->pt, va, len, prot_attrs(prot), anon_frame, anon_unframe, NULL);
+    err = pt_map_each(&p->pt, va, len, vm_prot_attrs(prot), anon_frame, anon_unframe, NULL);
     if (err < 0)
         return err;
     if (charge) { /* the root caller pays; hold it while the pages exist */
@@ -313,7 +327,8 @@ static int vm_map_anon_locked(struct proc *p, uint64_t va, uint64_t len, unsigne
         spin_unlock(&cap_lock);
         charge_pages(charge, (int64_t)(len / PAGE_SIZE));
     }
-    p->regions[p->nregions++] = (struct region){ va, va + len, prot, NULL, 0, charge };
+    p->regions[p->nregions++] =
+            (struct region){ .start = va, .end = va + len, .prot = prot, .charge = charge };
     dsb(ishst);
     return 0;
 }
@@ -336,24 +351,25 @@ int vm_map_mem(struct proc *p, struct memobj *m, uint64_t va, unsigned prot)
 {
     uint64_t len = (uint64_t)PAGE_SIZE << m->order;
     spin_lock(&p->lock);
-    int err = user_range_check(va, len);
-    if (err == 0 && !prot_valid(prot))
+    int err = vm_range_check(va, len);
+    if (err == 0 && !vm_prot_valid(prot))
         err = -HM_EINVAL;
     if (err < 0)
         goto out;
     err = -HM_EEXIST;
-    if (overlaps_any(p, va, va + len))
+    if (vm_overlaps(p, va, va + len))
         goto out;
     err = -HM_ENOSPC;
     if (p->nregions == MAX_REGIONS)
         goto out;
-    err = p->torn_down ? -HM_EPIPE : pt_map(&p->pt, va, m->pa, len, prot_attrs(prot));
+    err = p->torn_down ? -HM_EPIPE : pt_map(&p->pt, va, m->pa, len, vm_prot_attrs(prot));
     if (err < 0)
         goto out;
     spin_lock(&cap_lock);
     m->maps++;
     spin_unlock(&cap_lock);
-    p->regions[p->nregions++] = (struct region){ va, va + len, prot, m, 0, NULL };
+    p->regions[p->nregions++] =
+            (struct region){ .start = va, .end = va + len, .prot = prot, .mem = m };
     dsb(ishst);
 out:
     spin_unlock(&p->lock);
@@ -367,16 +383,28 @@ struct unmap_ctx {
 static void unmapped_page(void *ctx, uint64_t va, uint64_t pa)
 {
     struct proc *p = ((struct unmap_ctx *)ctx)->p;
-    tlb_flush_page(p, va);
+    vm_tlb_flush_page(p, va);
     for (unsigned i = 0; i < p->nregions; i++) {
         const struct region *r = &p->regions[i];
         if (va >= r->start && va < r->end) {
+#ifdef CONFIG_STAGE3
+            if (r->pager) { /* stage 3: a page lent by the region's pager */
+                pager_page_unlent(pa);
+                return;
+            }
+#endif
             if (!r->mem)
                 frame_free(pa, 0);
             return;
         }
     }
     panic("vm: unmapped page 0x%lx belongs to no region", va);
+}
+
+void memobj_drop_locked(struct memobj *m)
+{
+    m->maps--;
+    memobj_maybe_free(m);
 }
 
 void memobj_unhold(struct memobj *m)
@@ -399,7 +427,7 @@ static void region_drop_mem(struct memobj *m)
 static int vm_unmap_locked(struct proc *p, uint64_t va, uint64_t len)
 {
     /* decode: the whole range must be mapped, and splits must fit */
-    int err = user_range_check(va, len);
+    int err = vm_range_check(va, len);
     if (err < 0)
         return err;
     uint64_t end = va + len, covered = 0;
@@ -419,8 +447,21 @@ static int vm_unmap_locked(struct proc *p, uint64_t va, uint64_t len)
         return -HM_ENOSPC;
     /* invoke */
     struct unmap_ctx ctx = { p };
+#ifdef CONFIG_STAGE3
+    /* Stage 3: a paged region has only the pages its pager mapped so far. */
+    for (unsigned i = 0; i < p->nregions; i++) {
+        const struct region *r = &p->regions[i];
+        uint64_t s = MAX(r->start, va), e = MIN(r->end, end);
+        for (uint64_t a = s; r->pager && a < e; a += PAGE_SIZE)
+            if (pt_lookup(&p->pt, a, NULL, NULL) == 0)
+                BUG_ON(pt_unmap(&p->pt, a, PAGE_SIZE, unmapped_page, &ctx) < 0);
+        if (!r->pager && s < e)
+            BUG_ON(pt_unmap(&p->pt, s, e - s, unmapped_page, &ctx) < 0);
+    }
+#else
     err = pt_unmap(&p->pt, va, len, unmapped_page, &ctx);
     BUG_ON(err < 0); /* the decode step proved every page mapped */
+#endif
     for (unsigned i = 0; i < p->nregions;) {
         struct region *r = &p->regions[i];
         if (r->end <= va || r->start >= end) {
@@ -442,6 +483,10 @@ static int vm_unmap_locked(struct proc *p, uint64_t va, uint64_t len)
                     tail.charge->holds++;
                 spin_unlock(&cap_lock);
             }
+#ifdef CONFIG_STAGE3
+            if (tail.pager)
+                ipc_svc_hold(tail.pager);
+#endif
             i++;
         } else if (r->start < va) {
             charge_pages(r->charge, -(int64_t)((r->end - va) / PAGE_SIZE));
@@ -455,12 +500,19 @@ static int vm_unmap_locked(struct proc *p, uint64_t va, uint64_t len)
         } else { /* entirely gone */
             struct memobj *m = r->mem;
             struct proc *charge = r->charge;
+#ifdef CONFIG_STAGE3
+            struct service *pager = r->pager;
+#endif
             charge_pages(charge, -(int64_t)((r->end - r->start) / PAGE_SIZE));
             *r = p->regions[--p->nregions];
             if (m)
                 region_drop_mem(m);
             if (charge)
                 proc_put(charge);
+#ifdef CONFIG_STAGE3
+            if (pager)
+                ipc_svc_unhold(pager);
+#endif
         }
     }
     return 0;

@@ -22,6 +22,12 @@
 #include <arch/sysreg.h>
 #include <arch/trap.h>
 #include <uapi/hm/syscall.h>
+#ifdef CONFIG_STAGE3
+#include <pager.h> /* stage 3: the pagers' system calls */
+#define NR_SYSCALLS HM_SYS_STAGE3_END
+#else
+#define NR_SYSCALLS HM_SYS_COUNT
+#endif
 
 void cap_unlock(void);
 extern bool ktest_mode, bench_mode;
@@ -435,7 +441,7 @@ static long sys_null(struct trap_frame *tf, struct proc *p)
     return 0;
 }
 
-static const syscall_fn syscalls[HM_SYS_COUNT] = {
+static const syscall_fn syscalls[NR_SYSCALLS] = {
     [HM_SYS_DEBUG_PUTS] = sys_debug_puts,
     [HM_SYS_EXIT] = sys_exit,
     [HM_SYS_YIELD] = sys_yield,
@@ -472,13 +478,20 @@ static const syscall_fn syscalls[HM_SYS_COUNT] = {
     [HM_SYS_NOTIFY_SIGNAL] = sys_notify_signal,
     [HM_SYS_NOTIFY_WAIT] = sys_notify_wait,
     [HM_SYS_NOTIFY_TIMER] = sys_notify_timer,
+#ifdef CONFIG_STAGE3
+    [HM_SYS_PAGER_REGION] = sys_pager_region,
+    [HM_SYS_PAGE_MAP] = sys_page_map,
+    [HM_SYS_PAGE_LENT] = sys_page_lent,
+    [HM_SYS_PAGER_UNMAP] = sys_pager_unmap,
+    [HM_SYS_PROC_ALIVE] = sys_proc_alive,
+#endif
 };
 
 void syscall_dispatch(struct trap_frame *tf, unsigned imm)
 {
     uint64_t nr = tf->x[8];
     struct proc *p = current()->proc;
-    if (imm != HM_SVC_NATIVE || nr >= HM_SYS_COUNT || !syscalls[nr]) {
+    if (imm != HM_SVC_NATIVE || nr >= NR_SYSCALLS || !syscalls[nr]) {
         tf->x[0] = (uint64_t)-HM_ENOSYS;
         return;
     }

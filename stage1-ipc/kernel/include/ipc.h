@@ -56,6 +56,10 @@ struct service {
 
 /** Whether a service is published under `name`. */
 bool ipc_name_exists(const char *name);
+/** Give back the stacks published services' pools grew under load, down
+ *  to their initial free count (a cache, not a leak: the leak checks call
+ *  this before comparing with the boot). */
+void ipc_trim_published_pools(void);
 /** Put a kernel-made service in the name table (IC0 services at boot). */
 int ipc_name_insert(const char *name, struct service *s);
 
@@ -70,7 +74,8 @@ struct conn {
 
 enum call_kind {
     CALL_USER,
-    CALL_RECLAIM
+    CALL_RECLAIM,
+    CALL_FAULT /* stage 3: a page fault the kernel forwards to the region's pager */
 };
 
 /** One call in progress on a thread (its call stack, in struct thread). */
@@ -92,6 +97,17 @@ struct call_frame {
 };
 
 void ipc_init(void);
+/** Hold / drop a service for a kernel record (stage 3's paged regions).
+ *  Drop takes only cap_lock, so it may be called under a process's lock. */
+void ipc_svc_hold(struct service *s);
+void ipc_svc_unhold(struct service *s);
+#ifdef CONFIG_STAGE3
+/** Stage 3: make the current thread, stopped by a fault with registers tf,
+ *  call s with regs (x0 is set to s's cookie); s is held by the caller
+ *  and the call takes that hold over.  Never returns if the call starts;
+ *  false (s still held) if it cannot (chain too deep, no stack). */
+bool ipc_fault_call(struct trap_frame *tf, struct service *s, uint64_t regs[8]);
+#endif
 /** Per-thread stack bindings to give back when a thread ends. */
 void ipc_thread_exit(struct thread *t);
 /** The server process died: its services refuse calls from now on. */

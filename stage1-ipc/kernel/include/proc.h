@@ -19,6 +19,8 @@
 #include <sched.h>
 #include <arch/spinlock.h>
 
+struct service;
+
 #define MAX_REGIONS (PAGE_SIZE / sizeof(struct region)) /* the regions array is one page */
 
 /** A memory object: physically contiguous pages that can be mapped. */
@@ -36,6 +38,9 @@ struct region {
     struct memobj *mem;  /* NULL: anonymous pages owned by the process */
     uint64_t mem_off;    /* offset of start inside mem */
     struct proc *charge; /* root caller these pages are charged to (held), or NULL */
+#ifdef CONFIG_STAGE3
+    struct service *pager; /* stage 3: a paged region's pager (held), mem_off its cookie */
+#endif
 };
 
 struct proc {
@@ -117,8 +122,20 @@ void proc_report(void);
 /** Under cap_lock: free p if nothing refers to it any more. */
 void proc_maybe_free_locked(struct proc *p);
 
+/* For later stages' memory code (stage 3's pagers): the checks and the
+ * page-table attributes HM_SYS_MAP uses, and the region at va (NULL if
+ * none; under p->lock). */
+int vm_range_check(uint64_t va, uint64_t len);
+bool vm_prot_valid(unsigned prot);
+uint64_t vm_prot_attrs(unsigned prot);
+bool vm_overlaps(const struct proc *p, uint64_t start, uint64_t end);
+struct region *vm_region_at(struct proc *p, uint64_t va);
+void vm_tlb_flush_page(const struct proc *p, uint64_t va);
+
 /** Memory objects */
 int memobj_create(uint64_t len, struct memobj **out);
+/** Under cap_lock: drop one m->maps (m may be freed). */
+void memobj_drop_locked(struct memobj *m);
 /** Drop a temporary hold taken as m->maps++ under cap_lock. */
 void memobj_unhold(struct memobj *m);
 

@@ -231,4 +231,8 @@ UTEST(fs_service_crash_gives_errors_and_a_restart_serves_again)
             hm_sleep_ns(1000000);
     }
     UT_ASSERT_EQ(named, 0);
+    /* Our library still holds a connection to the one that was ended: its
+     * next call learns that (-HM_EPIPE) and the one after connects anew. */
+    UT_ASSERT_EQ(fs_info(NULL, NULL, NULL), -HM_EPIPE);
+    UT_ASSERT_EQ(fs_info(NULL, NULL, NULL), 0);
 }

@@ -19,6 +19,9 @@
 #ifdef CONFIG_STAGE2
 #include <ic1.h>
 #endif
+#ifdef CONFIG_STAGE3
+#include <pager.h>
+#endif
 
 void syscall_dispatch(struct trap_frame *tf, unsigned imm);
 
@@ -82,6 +85,10 @@ static void user_fault(struct trap_frame *tf, unsigned kind)
         why = HM_KILL_UNDEF;
     else if (ec == ESR_EC_PC_ALIGN || ec == ESR_EC_SP_ALIGN)
         why = HM_KILL_ALIGN;
+#ifdef CONFIG_STAGE3 /* stage 3: a fault in a paged region goes to its pager */
+    if (why == HM_KILL_FAULT && pager_fault(tf))
+        return;
+#endif
     struct thread *t = current();
     printk("proc: %s[%u] killed: %s (%s), FAR 0x%lx, PC 0x%lx, ESR 0x%lx\n", t->proc->name,
            t->proc->pid, esr_class_name(ec), kind_names[kind & 15], tf->far, tf->elr, tf->esr);

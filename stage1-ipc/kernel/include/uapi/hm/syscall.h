@@ -235,6 +235,7 @@
 #define HM_IPCI_POOL_FREE 3   /* free stacks in the current service's pool */
 #define HM_IPCI_POOL_MAPPED 4 /* stacks mapped for the current service (pool + bound + in use) */
 #define HM_IPCI_PID 5         /* the current domain's pid */
+#define HM_IPCI_CALLER_PID 6  /* the pid of the domain that made this call */
 
 #define HM_INFO_NCPUS 0
 #define HM_INFO_FREE_FRAMES 1

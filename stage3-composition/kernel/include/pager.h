@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pager.h - stage 3: page faults served by pagers in user space, and the
+ * frames they lend (kernel/pager.c; the ABI is uapi/hm/pager.h).
+ */
+#ifndef PAGER_H
+#define PAGER_H
+
+#include <kernel.h>
+#include <uapi/hm/pager.h>
+
+struct trap_frame;
+struct memobj;
+
+/** A data or instruction abort from EL0 at tf->far: if it lies in a paged
+ *  region, call the region's pager (never returns).  false: not ours, the
+ *  caller kills the process as before. */
+bool pager_fault(struct trap_frame *tf);
+/** The pager replied `status` to a fault call (or died: status < 0);
+ *  current() is back in the faulting domain, tf its registers.  Returns
+ *  if the instruction may run again; otherwise the process ends here. */
+void pager_replied(struct trap_frame *tf, long status);
+/** A lent page at pa was unmapped from a paged region (under that
+ *  process's lock). */
+void pager_page_unlent(paddr_t pa);
+/** Memory object m is being freed (under cap_lock): forget its counts. */
+void pager_memobj_freed(struct memobj *m);
+
+long sys_pager_region(struct trap_frame *tf, struct proc *p);
+long sys_page_map(struct trap_frame *tf, struct proc *p);
+long sys_page_lent(struct trap_frame *tf, struct proc *p);
+long sys_pager_unmap(struct trap_frame *tf, struct proc *p);
+long sys_proc_alive(struct trap_frame *tf, struct proc *p);
+
+#endif
