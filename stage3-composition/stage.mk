@@ -52,6 +52,14 @@ user-test-progs += mmchild3
 mmchild3-src := $(S3)/tests/user/progs/mmchild3.c
 mmchild3-path := bin/mmchild3
 
+# Benchmarks (make bench STAGE=3): file page faults, tmpfs writes and the
+# services' footprint, in this build's composition; the Makefile's bench
+# target also builds and runs the other one (bench-variants).
+user-progs += bench3
+bench3-src := $(S3)/bench/bench3.c
+bench3-path := bin/bench3
+bench-variants += coalesced:CONFIG_FS_MM_COALESCED=y
+
 # Host unit tests of the tmpfs core (ASan + UBSan).
 host-tests += tmpfs_test
 tmpfs_test-src := $(S3)/services/tmpfs.c $(S3)/tests/unit/tmpfs_test.c

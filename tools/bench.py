@@ -12,7 +12,8 @@ repeats exactly.  The boot is done --runs times; differing figures are an
 error (something in the measurement is not deterministic).
 
 Budget file: one `<stage>/<name> <max> <unit> [if CONFIG_X]` per line, `#`
-comments.  A budget with `if CONFIG_X` applies only to a build whose
+comments; for a throughput (a unit ending in "/s", such as MB/s) the number
+is the least allowed, not the most.  A budget with `if CONFIG_X` applies only to a build whose
 .config (--config) sets CONFIG_X=y: a figure that exists only in one
 configuration (a service placed in IC0 or in IC2) has its budget there.  A
 figure above its budget, a budget without a figure or a figure without a
@@ -89,9 +90,11 @@ def main():
             failed += 1
             continue
         limit, bunit = budgets[name]
-        ok = unit == bunit and value <= limit
+        floor = bunit.endswith("/s")  # a throughput: its budget is the least allowed
+        ok = unit == bunit and (value >= limit if floor else value <= limit)
         failed += not ok
-        print(f"  budget {limit} {bunit}: {'ok' if ok else 'OVER BUDGET'}")
+        print(f"  budget {'>= ' if floor else ''}{limit} {bunit}: "
+              f"{'ok' if ok else 'UNDER BUDGET' if floor else 'OVER BUDGET'}")
     for name in sorted(set(budgets) - set(runs[0])):
         print(f"bench: FAIL: {name} has a budget but the kernel printed no figure")
         failed += 1

@@ -141,7 +141,8 @@ static long unmap(uint64_t va, uint64_t len)
 }
 
 /* Mappings whose client has left (ended, or unmapped them itself): every
- * page they lent is lent no more.  Returns the pages freed. */
+ * page they lent is lent no more; and the pool's spare chunk goes back to
+ * the kernel.  Returns the pages freed. */
 static long collect(void)
 {
     unsigned before = host.pool->held + host.pool->deferred;
@@ -163,6 +164,7 @@ static long collect(void)
             release(mp);
     }
     pool_collect(host.pool);
+    pool_trim(host.pool);
     return (long)(before - (host.pool->held + host.pool->deferred));
 }
 

@@ -12,6 +12,7 @@ void pool_init(struct pool *p, uintptr_t base, unsigned slot_base, unsigned limi
     p->slot_base = slot_base;
     p->limit = limit_pages < POOL_MAX_PAGES ? limit_pages : POOL_MAX_PAGES;
     p->lends = lends;
+    p->spare = -1;
 }
 
 long pool_index(const struct pool *p, const void *page)
@@ -28,6 +29,21 @@ long pool_lent(const void *page)
     return hm_syscall1(HM_SYS_PAGE_LENT, (unsigned long)page);
 }
 
+/* Zero a page: DC ZVA a block at a time where EL0 may (the kernel sets
+ * SCTLR_EL1.DZE), else memset. */
+static void zero_page(void *page)
+{
+    uint64_t dczid;
+    __asm__("mrs %0, dczid_el0" : "=r"(dczid));
+    uint64_t bs = 4ul << (dczid & 15);
+    if ((dczid & 16) || bs > POOL_PAGE) {
+        memset(page, 0, POOL_PAGE);
+        return;
+    }
+    for (char *a = page, *e = a + POOL_PAGE; a < e; a += bs)
+        __asm__ volatile("dc zva, %0" ::"r"(a) : "memory");
+}
+
 static bool chunk_map(struct pool *p, unsigned c)
 {
     unsigned slot = p->slot_base + c;
@@ -39,13 +55,26 @@ static bool chunk_map(struct pool *p, unsigned c)
         return false;
     }
     p->chunk_mapped[c] = true;
+    /* Its pages onto the free list, the lowest first out. */
+    for (unsigned i = (c + 1) * POOL_CHUNK_PAGES; i-- > c * POOL_CHUNK_PAGES;) {
+        p->state[i] = POOL_FREE_ZERO; /* the kernel zeroed the memory object */
+        p->next[i] = p->free_head;
+        p->free_head = i + 1;
+    }
     return true;
 }
 
-/* The chunk's last page went: back to the kernel (the mapping and the
- * capability were all that held it). */
+/* The chunk's last page went: off the free list, and back to the kernel
+ * (the mapping and the capability were all that held it). */
 static void chunk_unmap(struct pool *p, unsigned c)
 {
+    uint32_t *link = &p->free_head;
+    while (*link) {
+        if ((*link - 1) / POOL_CHUNK_PAGES == c)
+            *link = p->next[*link - 1];
+        else
+            link = &p->next[*link - 1];
+    }
     hm_unmap((void *)(p->base + (uintptr_t)c * POOL_CHUNK), POOL_CHUNK);
     hm_cap_delete(p->slot_base + c);
     p->chunk_mapped[c] = false;
@@ -57,40 +86,43 @@ void *pool_alloc(struct pool *p)
         return NULL;
     if (p->held + p->deferred >= p->limit)
         return NULL;
-    /* The fullest mapped chunk with room (keeps the others free to go back). */
-    int best = -1;
-    for (unsigned c = 0; c < POOL_MAX_CHUNKS; c++)
-        if (p->chunk_mapped[c] && p->chunk_used[c] < POOL_CHUNK_PAGES &&
-            (best < 0 || p->chunk_used[c] > p->chunk_used[best]))
-            best = (int)c;
-    for (unsigned c = 0; best < 0 && c < POOL_MAX_CHUNKS; c++)
-        if (!p->chunk_mapped[c] && (c + 1) * POOL_CHUNK_PAGES <= POOL_MAX_PAGES) {
-            if (!chunk_map(p, c))
-                return NULL;
-            best = (int)c;
-        }
-    if (best < 0)
+    for (unsigned c = 0; !p->free_head && c < POOL_MAX_CHUNKS; c++)
+        if (!p->chunk_mapped[c] && !chunk_map(p, c))
+            return NULL; /* the kernel has no memory left */
+    if (!p->free_head)
         return NULL;
-    unsigned first = (unsigned)best * POOL_CHUNK_PAGES;
-    for (unsigned i = first; i < first + POOL_CHUNK_PAGES; i++) {
-        if (p->state[i] != POOL_FREE)
-            continue;
-        p->state[i] = POOL_USED;
-        p->chunk_used[best]++;
-        p->held++;
-        void *page = pool_page(p, i);
-        memset(page, 0, POOL_PAGE);
-        return page;
-    }
-    return NULL; /* not reached: the chunk had room */
+    unsigned i = p->free_head - 1, c = i / POOL_CHUNK_PAGES;
+    p->free_head = p->next[i];
+    bool zero = p->state[i] == POOL_FREE_ZERO;
+    p->state[i] = POOL_USED;
+    p->chunk_used[c]++;
+    if (p->spare == (int)c)
+        p->spare = -1; /* in use again */
+    p->held++;
+    void *page = pool_page(p, i);
+    if (!zero)
+        zero_page(page);
+    return page;
 }
 
 static void release(struct pool *p, unsigned i)
 {
     unsigned c = i / POOL_CHUNK_PAGES;
     p->state[i] = POOL_FREE;
-    if (--p->chunk_used[c] == 0)
-        chunk_unmap(p, c);
+    p->next[i] = p->free_head;
+    p->free_head = i + 1;
+    if (--p->chunk_used[c] == 0) {
+        if (p->spare >= 0)
+            chunk_unmap(p, (unsigned)p->spare);
+        p->spare = (int)c;
+    }
+}
+
+void pool_trim(struct pool *p)
+{
+    if (p->spare >= 0)
+        chunk_unmap(p, (unsigned)p->spare);
+    p->spare = -1;
 }
 
 void pool_free(struct pool *p, void *page)

@@ -3,8 +3,10 @@
  * pool.h - pages for a service in user space, taken from the kernel in
  * chunks (memory objects of POOL_CHUNK bytes, mapped into the service) and
  * handed out one 4 KiB page at a time.  Chunks come when needed and go
- * back to the kernel as soon as every page of one is free again, so a
- * service that holds nothing holds no memory.  Pages of memory objects are
+ * back to the kernel when every page of one is free again, all but one:
+ * the last chunk emptied stays as a spare (so that a service freeing and
+ * allocating around a chunk's edge does not map and unmap a MiB each
+ * time) until pool_trim() or until another one empties.  Pages of memory objects are
  * what a pager can lend (uapi/hm/pager.h); a lending pool (`lends`) frees a
  * page only once the kernel says it is mapped nowhere, and keeps the rest
  * aside until then (pool_collect()).
@@ -33,12 +35,16 @@ struct pool {
     uint32_t chunk_used[POOL_MAX_CHUNKS]; /* pages in use (or deferred) per chunk; */
     bool chunk_mapped[POOL_MAX_CHUNKS];   /* a chunk is mapped while any is */
     uint8_t state[POOL_MAX_PAGES];        /* POOL_FREE / POOL_USED / POOL_DEFERRED */
+    uint32_t free_head;                   /* free pages of mapped chunks: index + 1, 0 = none */
+    uint32_t next[POOL_MAX_PAGES];        /* the free list's links (index + 1) */
+    int spare;                            /* an empty chunk kept mapped, or -1 */
 };
 
 enum {
     POOL_FREE = 0,
     POOL_USED = 1,
-    POOL_DEFERRED = 2
+    POOL_DEFERRED = 2,
+    POOL_FREE_ZERO = 3 /* free and still zero (fresh from the kernel) */
 };
 
 /** An empty pool: chunks go at [base, base + POOL_MAX_CHUNKS * POOL_CHUNK)
@@ -50,6 +56,8 @@ void pool_init(struct pool *p, uintptr_t base, unsigned slot_base, unsigned limi
 void *pool_alloc(struct pool *p);
 /** Give a page back (deferred while the kernel says it is lent). */
 void pool_free(struct pool *p, void *page);
+/** Give the spare chunk, if any, back to the kernel. */
+void pool_trim(struct pool *p);
 /** Free the deferred pages that are lent no more; how many were. */
 unsigned pool_collect(struct pool *p);
 /** Page number (0..POOL_MAX_PAGES) of a page of the pool, or -1. */

@@ -11,20 +11,16 @@
 #include <hm/syscall.h>
 #include "tmpfs.h"
 
+/* The C library's (or, in the kernel, the kernel's) memcpy and memset:
+ * byte loops here made every 4 KiB page cost ~6 instructions a byte. */
 static void *copy(void *dst, const void *src, size_t n)
 {
-    uint8_t *d = dst;
-    const uint8_t *s = src;
-    while (n--)
-        *d++ = *s++;
-    return dst;
+    return __builtin_memcpy(dst, src, n);
 }
 
 static void zero(void *dst, size_t n)
 {
-    uint8_t *d = dst;
-    while (n--)
-        *d++ = 0;
+    __builtin_memset(dst, 0, n);
 }
 
 int tmpfs_init(struct tmpfs *fs, const struct tmpfs_pages *pages)

@@ -12,6 +12,7 @@
  */
 #include "hm.h"
 #include "ipc.h"
+#include "../services/fs_proto.h"
 #include "../services/fs_service.h"
 #include "../services/pool.h"
 #ifdef FS_MM_COALESCED
@@ -42,7 +43,11 @@ static void page_free(void *ctx, void *page)
 static long fs_entry(struct hm_msg *m)
 {
     hm_spin_lock(&lock);
-    long r = fs_handle(m);
+    long r = 0;
+    if (m->w[0] == FS_TRIM) /* the host's, not the file system's */
+        pool_trim(&pool);
+    else
+        r = fs_handle(m);
     hm_spin_unlock(&lock);
     return r;
 }

@@ -5,7 +5,7 @@ Contract (one marker per line; the kernel ends lines with \\r\\n or \\n):
     boot: stage=<N> board=<virt|rpi4> cpus=<n> mem=<MiB>MiB
     [TEST] stage<N>/<name>: PASS
     [TEST] stage<N>/<name>: FAIL <file>:<line>: <text>     (detail = after FAIL)
-    [BENCH] stage<N>/<name> <integer> <unit> [key=value ...]
+    [BENCH] stage<N>/<name>[/<name>...] <integer> <unit> [key=value ...]
     [DONE] <passed>/<total> token=<token>        (host binaries: no token)
     KERNEL PANIC ...   (report runs to "---[ end panic ]---" or end of output)
 
@@ -31,7 +31,7 @@ PANIC_END = "---[ end panic ]---"
 # Noise we drop before matching: ANSI/VT100 escape sequences and NULs.
 _ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|[@-Z\\-_])")
 _TEST = re.compile(r"\[TEST\]\s+(stage\d+/\w+):\s+(PASS|FAIL)\b[ \t]*(.*)$")
-_BENCH = re.compile(r"\[BENCH\]\s+(stage\d+/\w+)\s+(-?\d+)\s+(\S+)((?:\s+[^\s=]+=\S*)*)\s*$")
+_BENCH = re.compile(r"\[BENCH\]\s+(stage\d+(?:/\w+)+)\s+(-?\d+)\s+(\S+)((?:\s+[^\s=]+=\S*)*)\s*$")
 _DONE = re.compile(r"\[DONE\]\s+(\d+)/(\d+)(?:\s+token=(\S+))?\s*$")
 _MARKER = re.compile(r"\[(TEST|BENCH|DONE)\]")
 _BOOT = re.compile(r"^boot:\s+(.*)$")

@@ -56,6 +56,14 @@ def test_parse_bench():
     assert (b.value, b.unit, b.extras) == (420, "cycles", {"cpu": "0", "iters": "1000"})
 
 
+def test_parse_bench_with_a_path_of_names():
+    # stage 3 prints one figure per composition: stage3/<composition>/<name>
+    out = parse("[BENCH] stage3/coalesced/file_pagefault 2520 insns\n"
+                "[BENCH] stage3//x 1 insns\n")
+    assert out.benches["stage3/coalesced/file_pagefault"] == (2520, "insns", {})
+    assert len(out.malformed) == 1  # an empty name is not one
+
+
 def test_parse_done_with_and_without_token():
     out = parse(f"[DONE] 3/4 token={TOK}\r\n")
     assert out.done == (3, 4, TOK)

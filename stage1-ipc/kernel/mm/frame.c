@@ -11,6 +11,7 @@
 #include <buddy.h>
 #include <dt.h>
 #include <mm.h>
+#include <arch/cpu.h>
 #include <panic.h>
 #include <printk.h>
 #include <slab.h>
@@ -123,7 +124,7 @@ paddr_t frame_alloc(unsigned order)
         paddr_t pa = buddy_alloc(&zones[i].bz, order);
         spin_unlock(&zones[i].lock);
         if (pa) {
-            memset(phys_to_virt(pa), 0, (uint64_t)PAGE_SIZE << order);
+            cpu_zero_blocks(phys_to_virt(pa), (uint64_t)PAGE_SIZE << order);
             return pa;
         }
     }

@@ -221,3 +221,8 @@ int fs_info(uint64_t *inodes, uint64_t *pages, uint64_t *open)
     }
     return (int)r;
 }
+
+int fs_trim(void)
+{
+    return (int)call(FS_TRIM, 0, 0, 0, NULL, 0, NULL, 0, NULL);
+}

@@ -40,5 +40,7 @@ int fs_rename(const char *from, const char *to);
 long fs_readdir(int fd, unsigned index, char *name, size_t cap, struct fs_stat *st);
 /** The service's counts: inodes, pages held, open descriptors. */
 int fs_info(uint64_t *inodes, uint64_t *pages, uint64_t *open);
+/** Have the service give back the memory it keeps for reuse. */
+int fs_trim(void);
 
 #endif

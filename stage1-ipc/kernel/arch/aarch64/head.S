@@ -155,18 +155,25 @@ el1_entry:
     bl      early_map
 
     /* 5. MMU on. Tables were written with the caches off: invalidate any
-     * stale lines over the image before the walker may look (D7.5.9). */
-    adrp    x0, _head
-    adrp    x1, __bss_end
-    add     x1, x1, :lo12:__bss_end
+     * stale lines over the image before the walker may look (D7.5.9).
+     * Not over the initramfs linked into it, which nothing wrote with the
+     * caches off (it is the bulk of the image: hundreds of KiB, a line at
+     * a time, on every boot). */
     mrs     x2, ctr_el0
     ubfx    x2, x2, #16, #4         // DminLine: log2(words)
     mov     x3, #4
     lsl     x2, x3, x2              // line size in bytes
-3:  dc      ivac, x0
-    add     x0, x0, x2
-    cmp     x0, x1
-    b.lo    3b
+    sub     x3, x2, #1
+    adrp    x0, _head
+    adrp    x1, _initramfs_start
+    add     x1, x1, :lo12:_initramfs_start
+    bl      dcache_inval_range
+    adrp    x0, _initramfs_end
+    add     x0, x0, :lo12:_initramfs_end
+    bic     x0, x0, x3              // from the line holding its end
+    adrp    x1, __bss_end
+    add     x1, x1, :lo12:__bss_end
+    bl      dcache_inval_range
     dsb     sy
 
     enable_mmu
@@ -187,6 +194,17 @@ el1_high:
     bl      kmain
 4:  wfe
     b       4b
+
+/* Invalidate the data cache lines over [x0, x1) (x0 line aligned, x2 the
+ * line size); clobbers x0. */
+dcache_inval_range:
+    cmp     x0, x1
+    b.hs    2f
+1:  dc      ivac, x0
+    add     x0, x0, x2
+    cmp     x0, x1
+    b.lo    1b
+2:  ret
 
 /*
  * Secondary CPUs start here (PSCI CPU_ON on virt, the spin-table release on
