@@ -6,7 +6,7 @@
 
 S3 := stage3-composition
 
-kernel-y += $(S3)/kernel/placement.c $(S3)/kernel/pager.c
+kernel-y += $(S3)/kernel/placement.c $(S3)/kernel/pager.c $(S3)/kernel/initrd.c
 kernel-inc += $(S3)/kernel/include
 
 # The native file and memory APIs, linked into every user program.

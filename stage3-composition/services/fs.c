@@ -46,6 +46,44 @@ int fs_init(const struct tmpfs_pages *pages)
     return tmpfs_init(&fs, pages);
 }
 
+/* Make the directories of path[0..len) up to its last '/'. */
+static void make_parents(const char *path, size_t len)
+{
+    for (size_t i = 1; i < len; i++)
+        if (path[i] == '/')
+            tmpfs_create(&fs, path, i, TMPFS_DIR); /* -HM_EEXIST for those already there */
+}
+
+int fs_import(long (*stat)(unsigned index, char *name, size_t cap))
+{
+    static char path[TMPFS_PATH_MAX + 1] = "/initrd/";
+    const size_t pre = 8;
+    long r = tmpfs_create(&fs, path, pre - 1, TMPFS_DIR);
+    if (r < 0)
+        return (int)r;
+    unsigned n = 0;
+    for (unsigned i = 0; i < 4096; i++) {
+        long size = stat(i, path + pre, sizeof(path) - pre);
+        if (size == -HM_ENOENT)
+            break;
+        if (size < 0)
+            continue; /* a name too long for a path here: not shown */
+        const char *name = path + pre;
+        while (*name == '.' || *name == '/') /* "./bin/x", "/bin/x" -> "bin/x" */
+            name++;
+        size_t len = 0;
+        while (name[len])
+            len++;
+        if (name != path + pre)
+            for (size_t k = 0; k <= len; k++)
+                path[pre + k] = name[k];
+        make_parents(path, pre + len);
+        if (len && tmpfs_create_backed(&fs, path, pre + len, i + 1, (uint64_t)size) > 0)
+            n++;
+    }
+    return (int)n;
+}
+
 struct tmpfs *fs_tmpfs(void)
 {
     return &fs;
@@ -269,8 +307,8 @@ long fs_handle(struct hm_msg *m)
             return 0;
         return tmpfs_write(&fs, (uint32_t)m->w[1], m->w[2], m->buf,
                            (size_t)(len < st.size - m->w[2] ? len : st.size - m->w[2]));
-    case FS_TRIM: /* a host with a pool of pages trims it before calling here */
-        return 0;
+    case FS_TRIM: /* clean pages (a host with a pool of pages trims it after this) */
+        return (long)tmpfs_drop_clean(&fs);
     case FS_INFO:
         m->w[0] = fs.used;
         m->w[1] = fs.pages_held;

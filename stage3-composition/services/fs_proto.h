@@ -27,7 +27,8 @@
 #define FS_INFO 13       /* -> w0 = inodes in use, w1 = pages held, w2 = open descriptors */
 #define FS_PREAD_INO 14  /* w1 = inode, w2 = offset, w3 = bytes (<= len) -> bytes, in buf */
 #define FS_PWRITE_INO 15 /* w1 = inode, w2 = offset, buf: bytes -> bytes (never past the end) */
-#define FS_TRIM 16       /* the host gives back memory it keeps for reuse (its pool's spare) */
+#define FS_TRIM \
+    16 /* give back memory kept for reuse: clean pages, a pool's spare -> pages dropped */
 #define FS_TEST_CRASH 99 /* test builds only (FS_TEST_OPS): the service faults */
 
 #define FS_O_CREAT 1u  /* create a file if there is none */

@@ -12,6 +12,11 @@
 
 /** Start with an empty file system whose pages come from `pages`. */
 int fs_init(const struct tmpfs_pages *pages);
+/** Show the initramfs's files under /initrd as backed files (tmpfs.h):
+ *  stat(i, name, cap) gives the i-th file's size and name (-HM_ENOENT past
+ *  the last); their pages come through the provider's fill, with the
+ *  file's number + 1 as its backing.  How many were shown, or an error. */
+int fs_import(long (*stat)(unsigned index, char *name, size_t cap));
 /** The file system itself (the coalesced memory manager maps its pages). */
 struct tmpfs *fs_tmpfs(void);
 /** One request (fs_proto.h); its status. */

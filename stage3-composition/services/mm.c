@@ -69,9 +69,14 @@ static bool file_ok(uint32_t ino)
     return host.file_read(ino, 0, NULL, 0) == 0;
 }
 
+static void release(struct mapping *mp);
+static void *alloc_page(void);
+
 static long map(uint64_t va, uint64_t len, unsigned prot, unsigned kind, uint32_t ino,
                 uint32_t pgoff)
 {
+    bool populate = kind == MAP_ANON && (prot & MM_POPULATE);
+    prot &= ~MM_POPULATE;
     if (len == 0 || len > MM_MAP_MAX || (va | len) & (POOL_PAGE - 1))
         return -HM_EINVAL;
     if (kind == MAP_FILE && ((uint64_t)pgoff + len / POOL_PAGE > TMPFS_FILE_PAGES))
@@ -103,6 +108,20 @@ static long map(uint64_t va, uint64_t len, unsigned prot, unsigned kind, uint32_
     mp->pgoff = pgoff;
     mp->pages = pages;
     mp->present = 0;
+    for (uint64_t pg = 0; populate && pg < len / POOL_PAGE; pg++) {
+        void *page = alloc_page();
+        r = page ? hm_syscall3(HM_SYS_PAGE_MAP, (uintptr_t)page, va + pg * POOL_PAGE, prot) :
+                   -HM_ENOMEM;
+        if (page) { /* recorded even if the map failed: released below */
+            mp->pages[pg] = (uint32_t)pool_index(host.pool, page) + 1;
+            mp->present++;
+        }
+        if (r < 0) { /* as if never asked */
+            hm_syscall2(HM_SYS_PAGER_UNMAP, va, len);
+            release(mp);
+            return r;
+        }
+    }
     return 0;
 }
 
@@ -168,10 +187,15 @@ static long collect(void)
     return (long)(before - (host.pool->held + host.pool->deferred));
 }
 
+/* A zeroed page.  When the pool is at its limit: what departed clients
+ * left, and (coalesced) the page cache's least recently used clean page:
+ * one LRU for file and anonymous memory. */
 static void *alloc_page(void)
 {
     void *page = pool_alloc(host.pool);
     if (!page && collect() > 0)
+        page = pool_alloc(host.pool);
+    if (!page && coalesced() && tmpfs_reclaim(host.fs, 1))
         page = pool_alloc(host.pool);
     return page;
 }
@@ -186,7 +210,8 @@ static void *file_page(struct mapping *mp, uint64_t pg, long *err)
             *err = -HM_EFAULT; /* past the end of the file (or it is gone) */
             return NULL;
         }
-        void *page = tmpfs_page(host.fs, mp->ino, off / POOL_PAGE, true);
+        void *page = tmpfs_page(host.fs, mp->ino, off / POOL_PAGE,
+                                TMPFS_PG_CREATE | (mp->prot & HM_PROT_WRITE ? TMPFS_PG_DIRTY : 0));
         *err = page ? 0 : -HM_ENOMEM;
         return page;
     }

@@ -172,39 +172,207 @@ long tmpfs_create(struct tmpfs *fs, const char *path, size_t len, enum tmpfs_typ
     return -HM_ENOSPC;
 }
 
+long tmpfs_create_backed(struct tmpfs *fs, const char *path, size_t len, uint32_t backing,
+                         uint64_t size)
+{
+    if (backing == 0 || size > TMPFS_FILE_MAX)
+        return backing ? -HM_EFBIG : -HM_EINVAL;
+    long ino = tmpfs_create(fs, path, len, TMPFS_FILE);
+    if (ino > 0) {
+        fs->inode[ino].backing = backing;
+        fs->inode[ino].backed = size;
+        fs->inode[ino].size = size;
+    }
+    return ino;
+}
+
 /* ---- the page cache --------------------------------------------------------- */
 
-void *tmpfs_page(struct tmpfs *fs, uint32_t ino, uint64_t pgoff, bool create)
+/* The clean list (entries are numbered from 1; 0 is "none"). */
+static void lru_unlink(struct tmpfs *fs, uint32_t e)
+{
+    struct tmpfs_lru *l = &fs->lru[e - 1];
+    if (l->prev)
+        fs->lru[l->prev - 1].next = l->next;
+    else
+        fs->lru_head = l->next;
+    if (l->next)
+        fs->lru[l->next - 1].prev = l->prev;
+    else
+        fs->lru_tail = l->prev;
+    l->prev = l->next = 0;
+}
+
+static void lru_append(struct tmpfs *fs, uint32_t e)
+{
+    struct tmpfs_lru *l = &fs->lru[e - 1];
+    l->prev = fs->lru_tail;
+    l->next = 0;
+    if (fs->lru_tail)
+        fs->lru[fs->lru_tail - 1].next = e;
+    else
+        fs->lru_head = e;
+    fs->lru_tail = e;
+}
+
+/* Page pgoff of x (inode ino) is clean now: on the list as most recent. */
+static void lru_add(struct tmpfs *fs, struct tmpfs_inode *x, uint32_t ino, uint64_t pgoff)
+{
+    uint32_t e = fs->lru_free;
+    if (!e) { /* never used yet: the next fresh entry */
+        if (fs->lru_used + fs->reclaimed >= UINT32_MAX)
+            return;
+        for (uint32_t i = 0; i < TMPFS_LRU_MAX && !e; i++)
+            if (fs->lru[i].ino == 0)
+                e = i + 1;
+        if (!e)
+            return; /* the list is full: the page stays, as if dirty */
+    } else {
+        fs->lru_free = fs->lru[e - 1].next;
+    }
+    fs->lru[e - 1] = (struct tmpfs_lru){ ino, (uint32_t)pgoff, 0, 0 };
+    lru_append(fs, e);
+    fs->lru_used++;
+    x->clean[pgoff] = e;
+}
+
+/* Page pgoff of x leaves the clean list (written to, or dropped). */
+static void lru_forget(struct tmpfs *fs, struct tmpfs_inode *x, uint64_t pgoff)
+{
+    uint32_t e = x->clean ? x->clean[pgoff] : 0;
+    if (!e)
+        return;
+    lru_unlink(fs, e);
+    fs->lru[e - 1] =
+            (struct tmpfs_lru){ UINT32_MAX, 0, 0, fs->lru_free }; /* ino != 0: used before */
+    fs->lru_free = e;
+    fs->lru_used--;
+    x->clean[pgoff] = 0;
+}
+
+/* A page from the provider; when it has none, the least recently used
+ * clean page's. */
+static void *page_alloc(struct tmpfs *fs)
+{
+    void *p = fs->pages.alloc(fs->pages.ctx);
+    if (!p && tmpfs_reclaim(fs, 1))
+        p = fs->pages.alloc(fs->pages.ctx);
+    return p;
+}
+
+/* x's index (and, for a backed file, its clean map), made if missing. */
+static bool index_of(struct tmpfs *fs, struct tmpfs_inode *x)
+{
+    if (x->index)
+        return true;
+    x->index = page_alloc(fs);
+    if (!x->index)
+        return false;
+    fs->pages_held++;
+    if (x->backing) {
+        x->clean = page_alloc(fs);
+        if (!x->clean) {
+            fs->pages.free(fs->pages.ctx, x->index);
+            x->index = NULL;
+            fs->pages_held--;
+            return false;
+        }
+        fs->pages_held++;
+    }
+    return true;
+}
+
+static void index_drop(struct tmpfs *fs, struct tmpfs_inode *x)
+{
+    fs->pages.free(fs->pages.ctx, x->index);
+    x->index = NULL;
+    fs->pages_held--;
+    if (x->clean) {
+        fs->pages.free(fs->pages.ctx, x->clean);
+        x->clean = NULL;
+        fs->pages_held--;
+    }
+}
+
+void *tmpfs_page(struct tmpfs *fs, uint32_t ino, uint64_t pgoff, unsigned flags)
 {
     struct tmpfs_inode *x = node(fs, ino);
     if (!x || x->type != TMPFS_FILE || pgoff >= TMPFS_FILE_PAGES)
         return NULL;
-    bool fresh = false;
-    if (!x->index) {
-        if (!create)
+    uint64_t at = pgoff * TMPFS_PAGE;
+    bool from_copy = x->backing && fs->pages.fill && at < x->backed;
+    void *p = x->index ? x->index[pgoff] : NULL;
+    if (!p && !from_copy && !(flags & TMPFS_PG_CREATE))
+        return NULL;
+    if (!p) {
+        bool fresh = !x->index;
+        if (!index_of(fs, x))
             return NULL;
-        x->index = fs->pages.alloc(fs->pages.ctx);
-        if (!x->index)
-            return NULL;
-        fs->pages_held++;
-        fresh = true;
-    }
-    void *p = x->index[pgoff];
-    if (!p && create) {
-        p = fs->pages.alloc(fs->pages.ctx);
-        if (!p) {
-            if (fresh) { /* nothing to index after all: as it was */
-                fs->pages.free(fs->pages.ctx, x->index);
-                x->index = NULL;
-                fs->pages_held--;
-            }
+        p = page_alloc(fs);
+        long n = p && from_copy ? fs->pages.fill(fs->pages.ctx, x->backing, at, p) : 0;
+        if (!p || n < 0) {
+            if (p)
+                fs->pages.free(fs->pages.ctx, p);
+            if (fresh) /* nothing to index after all: as it was */
+                index_drop(fs, x);
             return NULL;
         }
+        if (from_copy && at + TMPFS_PAGE > x->backed) /* past what is still valid of the copy */
+            zero((uint8_t *)p + (x->backed - at), (size_t)(at + TMPFS_PAGE - x->backed));
         x->index[pgoff] = p;
         x->pages++;
         fs->pages_held++;
+        if (from_copy && !(flags & TMPFS_PG_DIRTY)) {
+            lru_add(fs, x, ino, pgoff);
+            return p;
+        }
+    }
+    if (x->clean && x->clean[pgoff]) {
+        if (flags & TMPFS_PG_DIRTY) {
+            lru_forget(fs, x, pgoff); /* written: the only copy of its data now */
+        } else {                      /* used: most recent */
+            lru_unlink(fs, x->clean[pgoff]);
+            lru_append(fs, x->clean[pgoff]);
+        }
     }
     return p;
+}
+
+unsigned tmpfs_reclaim(struct tmpfs *fs, unsigned want)
+{
+    unsigned got = 0;
+    for (uint32_t tries = fs->lru_used; got < want && fs->lru_head && tries; tries--) {
+        uint32_t e = fs->lru_head;
+        struct tmpfs_lru *l = &fs->lru[e - 1];
+        struct tmpfs_inode *x = &fs->inode[l->ino];
+        uint32_t pg = l->pgoff;
+        void *p = x->index[pg];
+        if (fs->pages.busy && fs->pages.busy(fs->pages.ctx, p)) {
+            lru_unlink(fs, e); /* mapped somewhere: try again later */
+            lru_append(fs, e);
+            continue;
+        }
+        lru_forget(fs, x, pg);
+        x->index[pg] = NULL; /* the index itself stays: a caller may be using it */
+        x->pages--;
+        fs->pages_held--;
+        fs->pages.free(fs->pages.ctx, p);
+        fs->reclaimed++;
+        got++;
+    }
+    return got;
+}
+
+unsigned tmpfs_drop_clean(struct tmpfs *fs)
+{
+    uint64_t before = fs->pages_held;
+    tmpfs_reclaim(fs, UINT32_MAX);
+    for (uint32_t i = 1; i <= TMPFS_INODES; i++) {
+        struct tmpfs_inode *x = &fs->inode[i];
+        if (x->type == TMPFS_FILE && x->index && x->pages == 0)
+            index_drop(fs, x);
+    }
+    return (unsigned)(before - fs->pages_held);
 }
 
 /* Free the pages from page `first` on; the index too when none is left. */
@@ -214,17 +382,15 @@ static void drop_pages(struct tmpfs *fs, struct tmpfs_inode *x, uint64_t first)
         return;
     for (uint64_t i = first; i < TMPFS_FILE_PAGES; i++) {
         if (x->index[i]) {
+            lru_forget(fs, x, i);
             fs->pages.free(fs->pages.ctx, x->index[i]);
             x->index[i] = NULL;
             x->pages--;
             fs->pages_held--;
         }
     }
-    if (x->pages == 0) {
-        fs->pages.free(fs->pages.ctx, x->index);
-        x->index = NULL;
-        fs->pages_held--;
-    }
+    if (x->pages == 0)
+        index_drop(fs, x);
 }
 
 /* The file grows from `from` to `to` bytes: what the page cache holds
@@ -233,11 +399,11 @@ static void drop_pages(struct tmpfs *fs, struct tmpfs_inode *x, uint64_t first)
 static void zero_growth(struct tmpfs *fs, uint32_t ino, uint64_t from, uint64_t to)
 {
     size_t in = (size_t)(from % TMPFS_PAGE);
-    void *p = in ? tmpfs_page(fs, ino, from / TMPFS_PAGE, false) : NULL;
+    void *p = in ? tmpfs_page(fs, ino, from / TMPFS_PAGE, TMPFS_PG_DIRTY) : NULL;
     if (p)
         zero((uint8_t *)p + in, TMPFS_PAGE - in);
     for (uint64_t pg = (from + TMPFS_PAGE - 1) / TMPFS_PAGE; pg * TMPFS_PAGE < to; pg++) {
-        p = tmpfs_page(fs, ino, pg, false);
+        p = tmpfs_page(fs, ino, pg, TMPFS_PG_DIRTY);
         if (p)
             zero(p, TMPFS_PAGE);
     }
@@ -280,7 +446,7 @@ long tmpfs_read(struct tmpfs *fs, uint32_t ino, uint64_t off, void *buf, size_t 
     size_t done = 0;
     while (done < len) {
         size_t in, n = chunk(off + done, len - done, &in);
-        void *p = tmpfs_page(fs, ino, (off + done) / TMPFS_PAGE, false);
+        void *p = tmpfs_page(fs, ino, (off + done) / TMPFS_PAGE, 0);
         if (p)
             copy((uint8_t *)buf + done, (uint8_t *)p + in, n);
         else
@@ -303,7 +469,7 @@ long tmpfs_write(struct tmpfs *fs, uint32_t ino, uint64_t off, const void *buf, 
     size_t done = 0;
     while (done < len) {
         size_t in, n = chunk(off + done, len - done, &in);
-        void *p = tmpfs_page(fs, ino, (off + done) / TMPFS_PAGE, true);
+        void *p = tmpfs_page(fs, ino, (off + done) / TMPFS_PAGE, TMPFS_PG_CREATE | TMPFS_PG_DIRTY);
         if (!p)
             break;
         copy((uint8_t *)p + in, (const uint8_t *)buf + done, n);
@@ -327,6 +493,8 @@ int tmpfs_truncate(struct tmpfs *fs, uint32_t ino, uint64_t size)
         return -HM_EFBIG;
     if (size < x->size) {
         drop_pages(fs, x, (size + TMPFS_PAGE - 1) / TMPFS_PAGE);
+        if (x->backed > size)
+            x->backed = size; /* the copy's bytes past it are gone for good */
         zero_growth(fs, ino, size, size);
     } else if (size > x->size) {
         zero_growth(fs, ino, x->size, size);

@@ -51,6 +51,28 @@ struct tmpfs_pages {
     void *(*alloc)(void *ctx); /* a zeroed 4 KiB page, 4 KiB aligned, or NULL */
     void (*free)(void *ctx, void *page);
     void *ctx;
+    /* Optional (NULL: no backed files, nothing is ever busy). */
+    /** Copy up to a page of backing copy `backing` from byte off into page:
+     *  the bytes copied, or an error. */
+    long (*fill)(void *ctx, uint32_t backing, uint64_t off, void *page);
+    /** The page is in use outside the file system (mapped by the memory
+     *  manager): reclaim passes it over for now. */
+    bool (*busy)(void *ctx, const void *page);
+};
+
+/* Backed files and reclaim.  A *backed* file (tmpfs_create_backed) has a
+ * copy elsewhere (the initramfs): its pages come from that copy when first
+ * used and stay *clean* until written, so under memory pressure they can
+ * be dropped and read again.  Every other page is the only copy of its
+ * data (*dirty*) and is never dropped.  Clean pages are kept on one list
+ * in least-recently-used order (a read or a mapping's fault uses a page);
+ * when the provider has no page left, the page cache drops the least
+ * recently used clean pages that are not busy (tmpfs_reclaim), and only
+ * when there is none does the call fail with -HM_ENOMEM. */
+#define TMPFS_LRU_MAX 8192u /* clean pages tracked at once (more stay, as if dirty) */
+struct tmpfs_lru {
+    uint32_t ino, pgoff;
+    uint32_t prev, next; /* entry + 1; 0: none */
 };
 
 struct tmpfs_stat {
@@ -70,6 +92,10 @@ struct tmpfs_inode {
     uint32_t pages;   /* files: data pages held */
     uint64_t size;
     void **index; /* files: TMPFS_FILE_PAGES page pointers, or NULL */
+    /* Backed files: */
+    uint32_t backing; /* the copy's number for the provider's fill; 0: none */
+    uint64_t backed;  /* bytes of the copy still valid (a truncation cuts it) */
+    uint32_t *clean;  /* with the index: per page, its LRU entry + 1 (0: dirty or a hole) */
 };
 
 struct tmpfs {
@@ -77,6 +103,10 @@ struct tmpfs {
     uint32_t used;                              /* inodes in use, the root included */
     uint64_t pages_held;                        /* data and index pages held from the provider */
     struct tmpfs_inode inode[TMPFS_INODES + 1]; /* [0] unused */
+    uint32_t lru_head, lru_tail, lru_free;      /* entry + 1: least, most recently used */
+    uint32_t lru_used;                          /* clean pages on the list */
+    uint64_t reclaimed;                         /* clean pages dropped so far */
+    struct tmpfs_lru lru[TMPFS_LRU_MAX];
 };
 
 /** An empty file system: the root directory only.  0 or -HM_EINVAL. */
@@ -91,6 +121,17 @@ long tmpfs_lookup(struct tmpfs *fs, const char *path, size_t len);
  *  and be a directory.  The new inode, or an error (-HM_EEXIST if the
  *  path exists, whatever it is; the root exists). */
 long tmpfs_create(struct tmpfs *fs, const char *path, size_t len, enum tmpfs_type type);
+/** A backed file of `size` bytes at `path`, its data to come from copy
+ *  `backing` (> 0) through the provider's fill.  As tmpfs_create. */
+long tmpfs_create_backed(struct tmpfs *fs, const char *path, size_t len, uint32_t backing,
+                         uint64_t size);
+/** Drop up to `want` clean pages, least recently used first, passing over
+ *  busy ones; how many were dropped. */
+unsigned tmpfs_reclaim(struct tmpfs *fs, unsigned want);
+/** Drop every clean page that is not busy, and the index pages left
+ *  empty by reclaim (which keeps them: a call may be using them); how
+ *  many pages went back.  Never from inside another tmpfs call. */
+unsigned tmpfs_drop_clean(struct tmpfs *fs);
 /** Remove a file (its pages go back) or an empty directory.  The root
  *  cannot be removed (-HM_EBUSY). */
 int tmpfs_remove(struct tmpfs *fs, const char *path, size_t len);
@@ -115,10 +156,14 @@ int tmpfs_stat(struct tmpfs *fs, uint32_t ino, struct tmpfs_stat *st);
  *  -HM_ERANGE if cap is too small for the name. */
 long tmpfs_readdir(struct tmpfs *fs, uint32_t ino, uint32_t index, char *name, size_t cap);
 
-/** The page cache: page pgoff of file ino, allocated (zeroed) when create
- *  is true and it is a hole; NULL if it is a hole and !create, past
+/** The page cache: page pgoff of file ino.  A hole of a backed file
+ *  inside its copy is read from the copy; any other hole is allocated
+ *  (zeroed) with TMPFS_PG_CREATE, else NULL.  TMPFS_PG_DIRTY: the caller
+ *  will write to it (a clean page becomes dirty).  NULL also past
  *  TMPFS_FILE_PAGES, not a file, or out of pages.  It does not change the
- *  size. */
-void *tmpfs_page(struct tmpfs *fs, uint32_t ino, uint64_t pgoff, bool create);
+ *  size; a clean page counts as used now. */
+#define TMPFS_PG_CREATE 1u
+#define TMPFS_PG_DIRTY 2u
+void *tmpfs_page(struct tmpfs *fs, uint32_t ino, uint64_t pgoff, unsigned flags);
 
 #endif

@@ -11,6 +11,7 @@
  * pages.  It then publishes "mm" as well.
  */
 #include "hm.h"
+#include <hm/pager.h>
 #include "ipc.h"
 #include "../services/fs_proto.h"
 #include "../services/fs_service.h"
@@ -39,15 +40,34 @@ static void page_free(void *ctx, void *page)
     pool_free(&pool, page); /* coalesced: kept aside while a client maps it */
 }
 
+/* The initramfs's files (fs_import): their bytes come from the kernel. */
+static long initrd_fill(void *ctx, uint32_t backing, uint64_t off, void *page)
+{
+    (void)ctx;
+    return hm_syscall4(HM_SYS_INITRD_READ, backing - 1, off, (uintptr_t)page, POOL_PAGE);
+}
+
+static long initrd_stat(unsigned index, char *name, size_t cap)
+{
+    return hm_syscall3(HM_SYS_INITRD_STAT, index, (uintptr_t)name, cap);
+}
+
+#ifdef FS_MM_COALESCED
+/* A page cache page a client maps cannot be dropped (it would stay mapped). */
+static bool page_busy(void *ctx, const void *page)
+{
+    (void)ctx;
+    return pool_lent(page) > 0;
+}
+#endif
+
 /* Calls arrive on several stacks at once: one at a time inside. */
 static long fs_entry(struct hm_msg *m)
 {
     hm_spin_lock(&lock);
-    long r = 0;
-    if (m->w[0] == FS_TRIM) /* the host's, not the file system's */
+    long r = fs_handle(m);
+    if (m->w[0] == FS_TRIM && r >= 0) /* the file system's clean pages, then the pool's spare */
         pool_trim(&pool);
-    else
-        r = fs_handle(m);
     hm_spin_unlock(&lock);
     return r;
 }
@@ -66,7 +86,11 @@ int main(const char *arg, unsigned long len)
 {
     (void)arg;
     (void)len;
-    static const struct tmpfs_pages pages = { page_alloc, page_free, NULL };
+#ifdef FS_MM_COALESCED
+    static const struct tmpfs_pages pages = { page_alloc, page_free, NULL, initrd_fill, page_busy };
+#else
+    static const struct tmpfs_pages pages = { page_alloc, page_free, NULL, initrd_fill, NULL };
+#endif
     void *base = hm_va_reserve(POOL_MAX_PAGES);
 #ifdef FS_MM_COALESCED
     pool_init(&pool, (uintptr_t)base, SLOT_POOL, LIMIT_PAGES, true);
@@ -74,6 +98,8 @@ int main(const char *arg, unsigned long len)
     pool_init(&pool, (uintptr_t)base, SLOT_POOL, LIMIT_PAGES, false);
 #endif
     long r = base ? fs_init(&pages) : -HM_ENOMEM;
+    if (r == 0)
+        r = fs_import(initrd_stat) < 0 ? -HM_EIO : 0;
 #ifdef FS_MM_COALESCED
     mm_init(&(struct mm_host){ &pool, fs_tmpfs(), NULL, NULL });
     if (r == 0)

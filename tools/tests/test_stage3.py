@@ -9,7 +9,8 @@ CONFIG_FS_IC0 (the FS linked into the kernel, the client's shared buffer
 reached through the linear map; the file API suite, fs_test.c, and the
 memory manager's, mm_test.c, whose file mappings then go mm -> IC0 FS), and
 CONFIG_FS_MM_COALESCED (one process serving "fs" and "mm", one page cache
-mapped as it is; every stage-3 suite).
+mapped as it is, one LRU; every stage-3 suite).  The memory-pressure suite,
+reclaim_test.c, runs in all three.
 """
 import re
 import secrets
@@ -19,8 +20,7 @@ import pytest
 from harness.output import verdict
 from harness.qemu import kernel_image, run
 
-FS_TESTS = re.compile(r"^UTEST\((fs_\w+)\)", re.M)
-MM_TESTS = re.compile(r"^UTEST\((mm_\w+)\)", re.M)
+TESTS = re.compile(r"^UTEST\((\w+)\)", re.M)
 
 
 def _boot_variant(harness, variant, kconfig):
@@ -36,7 +36,7 @@ def _boot_variant(harness, variant, kconfig):
 
 def _suite(harness, name):
     text = (harness.repo / f"stage3-composition/tests/user/{name}").read_text()
-    return (FS_TESTS if name.startswith("fs") else MM_TESTS).findall(text)
+    return TESTS.findall(text)
 
 
 def _all_passed(r, token):
@@ -51,8 +51,9 @@ def test_mm_and_fs_suites_pass_coalesced(harness):
     r, token = _boot_variant(harness, "coalesced", "CONFIG_FS_MM_COALESCED=y")
     log = "\n".join(r.last_lines(40))
     assert "/bin/mmsrv" not in r.text, log  # no separate memory manager
-    names = _suite(harness, "fs_test.c") + _suite(harness, "mm_test.c")
-    assert len(names) >= 10
+    names = (_suite(harness, "fs_test.c") + _suite(harness, "mm_test.c")
+             + _suite(harness, "reclaim_test.c"))
+    assert len(names) >= 12
     for name in names:
         ok, msg = verdict(r, f"stage3/{name}", token)
         assert ok, msg
@@ -75,8 +76,9 @@ def test_fs_suite_passes_with_the_fs_in_ic0(harness):
     assert "/bin/fssrv" not in r.text, log
     names = _suite(harness, "fs_test.c")
     assert len(names) >= 5
-    if (harness.repo / "stage3-composition/tests/user/mm_test.c").exists():
-        names += _suite(harness, "mm_test.c")
+    for suite in ("mm_test.c", "reclaim_test.c"):
+        if (harness.repo / f"stage3-composition/tests/user/{suite}").exists():
+            names += _suite(harness, suite)
     for name in names:
         ok, msg = verdict(r, f"stage3/{name}", token)
         assert ok, msg

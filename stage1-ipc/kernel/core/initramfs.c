@@ -111,3 +111,21 @@ int initramfs_find(const char *name, const void **data, size_t *size)
     *size = f.size;
     return 0;
 }
+
+int initramfs_entry(unsigned index, const char **name, size_t *name_len, const void **data,
+                    size_t *size)
+{
+    size_t off = 0;
+    struct cpio_file f;
+    const char *why;
+    while (archive && cpio_next(archive, archive_size, &off, &f, &why) > 0) {
+        if (!cpio_is_regular(&f) || index--)
+            continue;
+        *name = f.name;
+        *name_len = f.name_len;
+        *data = f.data;
+        *size = f.size;
+        return 0;
+    }
+    return -HM_ENOENT;
+}

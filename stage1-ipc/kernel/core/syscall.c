@@ -484,6 +484,8 @@ static const syscall_fn syscalls[NR_SYSCALLS] = {
     [HM_SYS_PAGE_LENT] = sys_page_lent,
     [HM_SYS_PAGER_UNMAP] = sys_pager_unmap,
     [HM_SYS_PROC_ALIVE] = sys_proc_alive,
+    [HM_SYS_INITRD_STAT] = sys_initrd_stat,
+    [HM_SYS_INITRD_READ] = sys_initrd_read,
 #endif
 };
 

@@ -146,5 +146,9 @@ extern const struct cap_ops kobj_cap_ops;
 /** Initramfs (core/initramfs.c) */
 void initramfs_init(const void *data, size_t size);
 int initramfs_find(const char *name, const void **data, size_t *size);
+/** The index-th regular file (0, 1, ...) of the initramfs: its name (not
+ *  NUL-terminated), data and size; -HM_ENOENT past the last. */
+int initramfs_entry(unsigned index, const char **name, size_t *name_len, const void **data,
+                    size_t *size);
 
 #endif

@@ -11,6 +11,7 @@
 
 struct trap_frame;
 struct memobj;
+struct proc;
 
 /** A data or instruction abort from EL0 at tf->far: if it lies in a paged
  *  region, call the region's pager (never returns).  false: not ours, the
@@ -31,5 +32,7 @@ long sys_page_map(struct trap_frame *tf, struct proc *p);
 long sys_page_lent(struct trap_frame *tf, struct proc *p);
 long sys_pager_unmap(struct trap_frame *tf, struct proc *p);
 long sys_proc_alive(struct trap_frame *tf, struct proc *p);
+long sys_initrd_stat(struct trap_frame *tf, struct proc *p);
+long sys_initrd_read(struct trap_frame *tf, struct proc *p);
 
 #endif

@@ -85,7 +85,7 @@ static void prov_free(void *ctx, void *page)
     UNIT_FAIL("page free: %p was not handed out (or is freed twice)", page);
 }
 
-static const struct tmpfs_pages ops = { prov_alloc, prov_free, &prov };
+static const struct tmpfs_pages ops = { .alloc = prov_alloc, .free = prov_free, .ctx = &prov };
 
 /* Allow n more allocations (then NULL); n < 0: unlimited. */
 static void prov_allow(long n)

@@ -45,7 +45,16 @@
 /* (pid) -> 1 if that process exists and has not ended, else 0: how a
  * pager learns that a client, and its mappings with it, has gone */
 #define HM_SYS_PROC_ALIVE 52
-#define HM_SYS_STAGE3_END 53
+
+/* Also stage 3's: the initramfs for the file system, whose clean pages of
+ * these files it may drop under memory pressure and read again. */
+/* (index, char *name, size_t cap) -> the size of the index-th file of the
+ * initramfs (0, 1, ...), its name NUL-terminated in name; -HM_ENOENT past
+ * the last, -HM_ERANGE if cap is too small */
+#define HM_SYS_INITRD_STAT 53
+/* (index, off, void *buf, len) -> bytes copied from that file at off */
+#define HM_SYS_INITRD_READ 54
+#define HM_SYS_STAGE3_END 55
 
 #define HM_FAULT_BADGE 0xfffffffeu /* x7 badge of a kernel fault call */
 #define HM_FAULT_READ 1u
