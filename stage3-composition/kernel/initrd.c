@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * initrd.c - stage 3: the initramfs's files, read by the file system
- * service (HM_SYS_INITRD_STAT / _READ in uapi/hm/pager.h).  It shows them
+ * initrd.c - stage 3: programs and files between the kernel and the file
+ * system.  Spawning a program the process manager read from the file
+ * system (HM_SYS_SPAWN_MEM), and the initramfs's files, read by the file
+ * system service (HM_SYS_INITRD_STAT / _READ in uapi/hm/pager.h).  It shows them
  * under /initrd and keeps their pages in its page cache as *clean* pages:
  * the initramfs holds a copy, so under memory pressure they can be
  * dropped and read again, unlike the tmpfs's own data.  The initramfs is
  * read-only and public (every program can be spawned from it anyway).
  */
 #include <kernel.h>
+#include <cap.h>
+#include <mm.h>
 #include <pager.h>
 #include <proc.h>
 #include <string.h>
@@ -47,4 +51,60 @@ long sys_initrd_read(struct trap_frame *tf, struct proc *p)
     len = MIN(len, size - off);
     int err = copy_to_user(p, tf->x[2], (const char *)data + off, len);
     return err < 0 ? err : (long)len;
+}
+
+/* The strings of a system call: [s, s+len) with no NUL, copied into buf. */
+static int user_str(struct proc *p, uint64_t s, uint64_t len, char *buf, bool empty_ok)
+{
+    if (len > HM_NAME_MAX || (!empty_ok && len == 0))
+        return -HM_EINVAL;
+    int err = copy_from_user(p, buf, s, len);
+    buf[err < 0 ? 0 : len] = '\0';
+    return err < 0 ? err : memchr(buf, '\0', len) ? -HM_EINVAL : 0;
+}
+
+void cap_unlock(void);
+
+long sys_spawn_mem(struct trap_frame *tf, struct proc *p)
+{
+    char name[HM_NAME_MAX + 1], arg[HM_NAME_MAX + 1];
+    unsigned mslot = (unsigned)(tf->x[0] & 0xffff), slot = (unsigned)((tf->x[0] >> 16) & 0xffff);
+    uint64_t size = tf->x[1];
+    /* decode: the strings, the destination slot, the memory object */
+    int err = user_str(p, tf->x[2], tf->x[3], name, false);
+    if (err == 0)
+        err = user_str(p, tf->x[4], tf->x[5], arg, true);
+    if (err < 0)
+        return err;
+    if (tf->x[0] >> 32 || slot >= HM_CSPACE_SLOTS)
+        return -HM_EBADCAP;
+    struct cap *c;
+    struct memobj *m = NULL;
+    spin_lock(&cap_lock);
+    err = cspace_slot_free(&p->cs, slot);
+    if (err == 0)
+        err = cap_lookup(&p->cs, mslot, HM_CAP_MEMORY, HM_RIGHT_READ, &c);
+    if (err == 0) {
+        m = (struct memobj *)c->obj;
+        if (size == 0 || size > ((uint64_t)PAGE_SIZE << m->order))
+            err = -HM_EINVAL;
+        else
+            m->maps++; /* held while the kernel reads it */
+    }
+    spin_unlock(&cap_lock);
+    if (err < 0)
+        return err;
+    /* invoke */
+    struct proc *child;
+    err = proc_spawn_image(name, phys_to_virt(m->pa), size, arg, tf->x[5], -1, &child);
+    memobj_unhold(m);
+    if (err < 0)
+        return err;
+    spin_lock(&cap_lock);
+    err = cap_insert(&p->cs, slot, &child->obj, HM_RIGHTS_ALL);
+    cap_unlock();
+    if (err < 0) /* another thread of ours took the slot meanwhile */
+        proc_kill(child, HM_EXIT_KILLED | HM_KILL_OTHER);
+    proc_put(child);
+    return err;
 }

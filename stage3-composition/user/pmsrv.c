@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * pmsrv.c - the process manager, in IC2: spawns programs from the
- * initramfs for its clients (spawn, wait, kill), and keeps the system
+ * initramfs, or from the file system (a path the initramfs does not have:
+ * the file is read into a memory object the kernel loads), for its
+ * clients (spawn, wait, kill), and keeps the system
  * services it was told to keep: when one ends (a fault, a kill), it is
  * started again and its name published anew, so its clients, after an
  * error or two, find a fresh one.
@@ -14,12 +16,16 @@
 #include "hm.h"
 #include "ipc.h"
 #include "pm_proto.h"
+#include "fs.h"
+#include <hm/pager.h>
 
 #define SLOT_SVC 2
 #define SLOT_NOTIFY 3
 #define SLOT_PROBE 4
-#define SLOT_CHILD 32  /* child i: process capability in slot 32 + i */
-#define SLOT_KEEPER 64 /* keeper thread of child i: slot 64 + i */
+#define SLOT_IMAGE 5         /* a program read from the file system */
+#define IMAGE_MAX (4u << 20) /* the largest memory object */
+#define SLOT_CHILD 32        /* child i: process capability in slot 32 + i */
+#define SLOT_KEEPER 64       /* keeper thread of child i: slot 64 + i */
 
 static struct child {
     bool used, kept, alive;
@@ -49,11 +55,55 @@ static bool wait_name(const char *name)
     return published(name);
 }
 
+/* A program that is a file of the file system, not of the initramfs: read
+ * into a memory object, which the kernel loads (HM_SYS_SPAWN_MEM). */
+static long spawn_from_fs(const char *path, const char *arg, unsigned slot)
+{
+    static char *image; /* address space for the image, reserved once */
+    struct fs_stat st;
+    long r = fs_stat(path, &st);
+    if (r == -HM_EPIPE) /* the file system was started again since our last call */
+        r = fs_stat(path, &st);
+    if (r < 0)
+        return r;
+    if (st.type != FS_TYPE_FILE)
+        return -HM_EISDIR;
+    if (st.size == 0 || st.size > IMAGE_MAX)
+        return -HM_ENOEXEC;
+    if (!image && !(image = hm_va_reserve(IMAGE_MAX / HM_PAGE_SIZE)))
+        return -HM_ENOMEM;
+    size_t len = (st.size + HM_PAGE_SIZE - 1) & ~(size_t)(HM_PAGE_SIZE - 1);
+    r = hm_mem_create(len, SLOT_IMAGE);
+    if (r < 0)
+        return r;
+    r = hm_mem_map(SLOT_IMAGE, image, HM_PROT_READ | HM_PROT_WRITE);
+    int fd = r < 0 ? (int)r : fs_open(path, 0);
+    if (r == 0 && fd < 0)
+        r = fd;
+    if (r == 0) {
+        long n = fs_read(fd, image, st.size);
+        r = n == (long)st.size ? 0 : n < 0 ? n : -HM_EIO;
+    }
+    if (fd >= 0)
+        fs_close(fd);
+    if (r == 0)
+        r = hm_syscall6(HM_SYS_SPAWN_MEM, SLOT_IMAGE | (unsigned long)slot << 16, st.size,
+                        (uintptr_t)path, strlen(path), (uintptr_t)arg, strlen(arg));
+    size_t mapped = HM_PAGE_SIZE; /* a memory object is a power of two pages */
+    while (mapped < len)
+        mapped <<= 1;
+    hm_unmap(image, mapped); /* fails harmlessly if the map did */
+    hm_cap_delete(SLOT_IMAGE);
+    return r;
+}
+
 static long start(unsigned i)
 {
     struct child *c = &children[i];
     hm_cap_delete(SLOT_CHILD + i);
     long r = hm_spawn(c->path, c->arg, SLOT_CHILD + i);
+    if (r == -HM_ENOENT && c->path[0] == '/') /* not in the initramfs: the file system's? */
+        r = spawn_from_fs(c->path, c->arg, SLOT_CHILD + i);
     c->alive = r == 0;
     return r;
 }
@@ -188,6 +238,11 @@ int main(const char *arg, unsigned long len)
         if (r < 0)
             hm_printf("pm: cannot keep %s: %ld\n", children[c].path, r);
     }
+    /* Programs may come from the file system: connect to it now, so that
+     * the connection is part of the boot's state (the kernel's leak check
+     * compares with it), not made by the first such spawn. */
+    if (published("fs"))
+        fs_info(NULL, NULL, NULL);
     long r = hm_service_register(pm_handle, 16384, 2, 2);
     if (r == 0)
         r = hm_name_publish("pm", SLOT_SVC);

@@ -214,25 +214,17 @@ static void pool_worker(void *arg)
     }
 }
 
-void ipc_trim_published_pools(void)
+uint64_t ipc_published_stack_pages(void)
 {
-    struct service *svc[NAMES];
-    unsigned n = 0;
+    uint64_t n = 0;
     spin_lock(&cap_lock);
     for (unsigned i = 0; names_ready && i < NAMES; i++) {
-        struct service *s = (struct service *)name_slots[i].obj;
-        if (s && !s->ic0) {
-            s->holds++;
-            svc[n++] = s;
-        }
+        const struct service *s = (const struct service *)name_slots[i].obj;
+        if (s && !s->ic0)
+            n += popcount(READ_ONCE(s->mapped)) * (s->stack_size / PAGE_SIZE);
     }
     spin_unlock(&cap_lock);
-    for (unsigned i = 0; i < n; i++) {
-        while (!READ_ONCE(svc[i]->dead) &&
-               popcount(READ_ONCE(svc[i]->free) & ~1ul) > IPC_POOL_INITIAL)
-            pool_shrink_one(svc[i]);
-        svc_put(svc[i]);
-    }
+    return n;
 }
 
 bool ipc_name_exists(const char *name)

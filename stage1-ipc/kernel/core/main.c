@@ -137,7 +137,7 @@ extern char _head[], _end[];
 void smp_boot(const void *fdt);
 void percpu_init(void);
 bool initramfs_from_dt(const void *fdt, paddr_t *start, paddr_t *end);
-uint64_t boot_free_frames, boot_kobjs; /* before init: the leak baseline */
+uint64_t boot_free_frames, boot_kobjs, boot_kobj_pages, boot_stack_pages; /* the leak baseline */
 
 /* Start /init on CPU 0 and wait for it to end; returns its exit status. */
 static int run_init(void)
@@ -145,6 +145,8 @@ static int run_init(void)
     struct proc *init;
     boot_free_frames = frame_free_count();
     boot_kobjs = kobj_live();
+    boot_kobj_pages = kobj_pages();
+    boot_stack_pages = ipc_published_stack_pages();
     int err = proc_spawn("/init", "", 0, 0, &init);
     if (err < 0) {
         printk("kernel: cannot start /init: error %d\n", err);

@@ -725,6 +725,13 @@ int proc_spawn(const char *name, const char *arg, size_t arglen, int cpu, struct
     int err = initramfs_find(name, &data, &size);
     if (err < 0)
         return err;
+    return proc_spawn_image(name, data, size, arg, arglen, cpu, out);
+}
+
+int proc_spawn_image(const char *name, const void *data, size_t size, const char *arg,
+                     size_t arglen, int cpu, struct proc **out)
+{
+    int err;
     struct proc *p = proc_alloc(name[0] == '/' ? name + 1 : name);
     if (!p)
         return -HM_ENOMEM;

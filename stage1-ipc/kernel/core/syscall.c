@@ -486,6 +486,7 @@ static const syscall_fn syscalls[NR_SYSCALLS] = {
     [HM_SYS_PROC_ALIVE] = sys_proc_alive,
     [HM_SYS_INITRD_STAT] = sys_initrd_stat,
     [HM_SYS_INITRD_READ] = sys_initrd_read,
+    [HM_SYS_SPAWN_MEM] = sys_spawn_mem,
 #endif
 };
 

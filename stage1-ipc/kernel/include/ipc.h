@@ -56,10 +56,9 @@ struct service {
 
 /** Whether a service is published under `name`. */
 bool ipc_name_exists(const char *name);
-/** Give back the stacks published services' pools grew under load, down
- *  to their initial free count (a cache, not a leak: the leak checks call
- *  this before comparing with the boot). */
-void ipc_trim_published_pools(void);
+/** Pages of the call stacks published services have mapped now (their
+ *  pools grow and shrink with the load: the leak checks leave them out). */
+uint64_t ipc_published_stack_pages(void);
 /** Put a kernel-made service in the name table (IC0 services at boot). */
 int ipc_name_insert(const char *name, struct service *s);
 

@@ -64,6 +64,8 @@ void *kobj_alloc(enum kcache kc);
 void kobj_free(enum kcache kc, void *obj);
 /** Objects alive, all types. */
 uint64_t kobj_live(void);
+/** Pages the object caches hold (live objects' pages; empty ones go back). */
+uint64_t kobj_pages(void);
 /** Print the live objects of each type (leak reports). */
 void kobj_report(void);
 

@@ -82,6 +82,11 @@ void proc_init(void);
  *  kernel hold the caller must drop with proc_put()), or -HM_ENOENT,
  *  -HM_ENOEXEC, -HM_ENOMEM (nothing left behind). */
 int proc_spawn(const char *name, const char *arg, size_t arglen, int cpu, struct proc **out);
+/** proc_spawn() with the program's ELF image at data[0..size) instead of
+ *  the initramfs (the image is validated; it may change meanwhile without
+ *  harm to the kernel: the loader copies only what it validated). */
+int proc_spawn_image(const char *name, const void *data, size_t size, const char *arg,
+                     size_t arglen, int cpu, struct proc **out);
 /** Drop a kernel hold on p. */
 void proc_put(struct proc *p);
 /** Wait until p is dead; returns its exit status or -HM_EINTR. */

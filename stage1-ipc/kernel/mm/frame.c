@@ -229,6 +229,17 @@ void kobj_report(void)
         printk("kobj: %s: %lu live\n", kcache_name[i], slab_live(&caches[i].cache));
 }
 
+uint64_t kobj_pages(void)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; i < KC_COUNT; i++) {
+        spin_lock(&caches[i].lock);
+        n += slab_pages(&caches[i].cache);
+        spin_unlock(&caches[i].lock);
+    }
+    return n;
+}
+
 uint64_t kobj_live(void)
 {
     uint64_t n = 0;

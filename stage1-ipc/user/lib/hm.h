@@ -132,6 +132,25 @@ static inline long hm_syscall5(unsigned long nr, unsigned long a0, unsigned long
     return (long)x0;
 }
 
+static inline long hm_syscall6(unsigned long nr, unsigned long a0, unsigned long a1,
+                               unsigned long a2, unsigned long a3, unsigned long a4,
+                               unsigned long a5)
+{
+    register unsigned long x8 __asm__("x8") = nr;
+    register unsigned long x0 __asm__("x0") = a0;
+    register unsigned long x1 __asm__("x1") = a1;
+    register unsigned long x2 __asm__("x2") = a2;
+    register unsigned long x3 __asm__("x3") = a3;
+    register unsigned long x4 __asm__("x4") = a4;
+    register unsigned long x5 __asm__("x5") = a5;
+
+    __asm__ volatile(HM_SVC_INSN
+                     : "+r"(x0)
+                     : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+                     : "memory");
+    return (long)x0;
+}
+
 /* ---------------------------------------------------------------------- */
 /* One wrapper per call of <hm/syscall.h>                                   */
 /* ---------------------------------------------------------------------- */

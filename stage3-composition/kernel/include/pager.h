@@ -34,5 +34,6 @@ long sys_pager_unmap(struct trap_frame *tf, struct proc *p);
 long sys_proc_alive(struct trap_frame *tf, struct proc *p);
 long sys_initrd_stat(struct trap_frame *tf, struct proc *p);
 long sys_initrd_read(struct trap_frame *tf, struct proc *p);
+long sys_spawn_mem(struct trap_frame *tf, struct proc *p);
 
 #endif

@@ -9,6 +9,7 @@
 #include "ipc.h"
 #include "utest.h"
 #include "pm_proto.h"
+#include "fs.h"
 
 #define SLOT_SVC UT_SLOT_FIRST
 #define SLOT_CONN (UT_SLOT_FIRST + 1)
@@ -55,6 +56,44 @@ UTEST(pm_spawn_wait_exit_status)
     c = pm(PM_SPAWN, 0, "/bin/fault1", "ok", NULL);
     UT_ASSERT(c >= 0);
     UT_ASSERT_EQ(pm(PM_WAIT, (uint64_t)c, NULL, NULL, NULL), 0);
+}
+
+/* Copy file `from` to `to` through the file API. */
+static void copy_file(const char *from, const char *to)
+{
+    static char b[16384];
+    int in = fs_open(from, 0), out = fs_open(to, FS_O_CREAT | FS_O_TRUNC);
+    UT_ASSERT(in >= 0 && out >= 0);
+    long n;
+    while ((n = fs_read(in, b, sizeof(b))) > 0)
+        UT_ASSERT_EQ(fs_write(out, b, (size_t)n), n);
+    UT_ASSERT_EQ(n, 0);
+    UT_ASSERT_EQ(fs_close(in), 0);
+    UT_ASSERT_EQ(fs_close(out), 0);
+}
+
+/* A program that is a file of the file system (a copy of one from
+ * /initrd, under another name the initramfs does not have). */
+UTEST(pm_spawn_from_the_file_system)
+{
+    setup();
+    copy_file("/initrd/bin/fault1", "/prog");
+    long c = pm(PM_SPAWN, 0, "/prog", "exit 9", NULL);
+    UT_ASSERT(c >= 0);
+    UT_ASSERT_EQ(pm(PM_WAIT, (uint64_t)c, NULL, NULL, NULL), 9);
+    /* not a program, a directory, nothing there */
+    int fd = fs_open("/notelf", FS_O_CREAT | FS_O_TRUNC);
+    UT_ASSERT(fd >= 0);
+    UT_ASSERT_EQ(fs_write(fd, "#!/bin/sh\n", 10), 10);
+    UT_ASSERT_EQ(fs_close(fd), 0);
+    UT_ASSERT_EQ(pm(PM_SPAWN, 0, "/notelf", "", NULL), -HM_ENOEXEC);
+    UT_ASSERT_EQ(fs_mkdir("/progdir"), 0);
+    UT_ASSERT_EQ(pm(PM_SPAWN, 0, "/progdir", "", NULL), -HM_EISDIR);
+    UT_ASSERT_EQ(pm(PM_SPAWN, 0, "/nothing/here", "", NULL), -HM_ENOENT);
+    UT_ASSERT_EQ(fs_remove("/progdir"), 0);
+    UT_ASSERT_EQ(fs_remove("/notelf"), 0);
+    UT_ASSERT_EQ(fs_remove("/prog"), 0);
+    UT_ASSERT(fs_trim() >= 0); /* the clean pages read from /initrd */
 }
 
 UTEST(pm_kill_and_faults)

@@ -157,4 +157,7 @@ UTEST(reclaim_anon_storm_and_the_composition)
     UT_ASSERT(mm_collect() >= 0);
     UT_ASSERT_EQ(mm_info(&mi), 0);
     UT_ASSERT_EQ(mi.pages, 0);
+    uint64_t pages = 1;
+    UT_ASSERT_EQ(fs_info(NULL, &pages, NULL), 0);
+    UT_ASSERT_EQ(pages, 0); /* the page cache holds nothing any more */
 }

@@ -54,7 +54,12 @@
 #define HM_SYS_INITRD_STAT 53
 /* (index, off, void *buf, len) -> bytes copied from that file at off */
 #define HM_SYS_INITRD_READ 54
-#define HM_SYS_STAGE3_END 55
+/* (mem_slot | dst_slot << 16, size, name, nlen, arg, alen) -> 0: a new
+ * process from the ELF image in the first `size` bytes of a memory object
+ * (a program the process manager read from the file system); its process
+ * capability in dst_slot, as HM_SYS_SPAWN */
+#define HM_SYS_SPAWN_MEM 55
+#define HM_SYS_STAGE3_END 56
 
 #define HM_FAULT_BADGE 0xfffffffeu /* x7 badge of a kernel fault call */
 #define HM_FAULT_READ 1u
