@@ -269,8 +269,10 @@ gdb: | deps
 test: | deps
 	$(Q)$(PYTHON) tools/run_tests.py --stage $(IMPL_STAGES) $(wordlist 1,$(IMPL_STAGES),$(ALL_STAGES)) tools/tests
 
+# VARIANT/KCONFIG grade another configuration (stage 3's compositions).
 grade: | deps
-	$(Q)$(PYTHON) tools/run_tests.py --stage $(STAGE) --grade $(word $(STAGE),$(ALL_STAGES))
+	$(Q)HM_VARIANT="$(VARIANT)" HM_KCONFIG="$(KCONFIG)" \
+	    $(PYTHON) tools/run_tests.py --stage $(STAGE) --grade $(word $(STAGE),$(ALL_STAGES))
 
 # A stage may list configurations its benchmarks must also run in
 # (bench-variants: name:CONFIG_X=y ...); each is built and run after the

@@ -25,6 +25,7 @@ An item passes only if harness.output.verdict() says so: its own line says
 PASS and the run is trustworthy.  A build failure fails every item.
 """
 
+import os
 import re
 import secrets
 import shlex
@@ -133,8 +134,15 @@ class Harness:
             return str(path)
 
     # -- building
+    # A configuration variant (make grade STAGE=3 VARIANT=coalesced
+    # KCONFIG=CONFIG_FS_MM_COALESCED=y): the Makefile passes it as
+    # HM_VARIANT / HM_KCONFIG; builds go to build/<board>/stage<N>[-test]-<variant>.
+    variant = os.environ.get("HM_VARIANT", "")
+    kconfig = os.environ.get("HM_KCONFIG", "")
+
     def build_dir(self, stage: int, board: str, test: bool = True) -> Path:
-        return self.repo / "build" / board / f"stage{stage}{'-test' if test else ''}"
+        suffix = f"-{self.variant}" if self.variant else ""
+        return self.repo / "build" / board / f"stage{stage}{'-test' if test else ''}{suffix}"
 
     def _build(self, stage: int, board: str, test: bool = True):
         """(build dir, None) or (None, error message); cached."""
@@ -142,6 +150,7 @@ class Harness:
         if key not in self._builds:
             cmd = ["make", "-s", "kernel", f"STAGE={stage}", f"BOARD={board}"]
             cmd += ["TEST=1"] if test else []
+            cmd += [f"VARIANT={self.variant}", f"KCONFIG={self.kconfig}"] if self.variant else []
             log = self.logs / f"make-kernel-stage{stage}-{board}{'-test' if test else ''}.log"
             self._builds[key] = self._make(cmd, log, self.build_dir(stage, board, test))
         return self._builds[key]
