@@ -4,11 +4,16 @@
  * (services/tmpfs.c), against the contract in services/tmpfs.h: init and
  * the root, path parsing and its errors, create/lookup/remove/rename,
  * read/write/truncate with holes and the page cache, readdir, inode
- * exhaustion, running out of pages, and that destroy gives every page back.
+ * exhaustion, running out of pages, backed files and reclaim (clean pages
+ * dropped least recently used first, dirty and busy ones kept), and that
+ * destroy gives every page back.
  *
  * Pages come from a malloc-based provider that counts the pages
  * outstanding, refuses to free a pointer it did not hand out, and can be
- * told to refuse allocations after a number of them (-HM_ENOMEM paths).
+ * told to refuse allocations after a number of them or while it holds a
+ * number of pages (-HM_ENOMEM paths, memory pressure).  For backed files
+ * it also fills pages from in-memory backing copies (or fails to, when
+ * told) and says which pages the test has marked busy.
  * struct tmpfs is large, so one static instance is re-initialised by every
  * test (setup()) and destroyed at its end (teardown(), which also checks
  * that no page is left outstanding).
@@ -36,8 +41,13 @@ static struct {
     void *live[PROV_SLOTS]; /* pages handed out and not yet freed */
     long outstanding;       /* how many of them */
     long allocs;            /* successful allocations */
-    long refused;           /* allocations refused by the budget */
+    long refused;           /* allocations refused by the budget or the limit */
     long budget;            /* allocations still allowed; < 0: unlimited */
+    long limit;             /* pages that may be outstanding at once; < 0: no limit */
+    long fills;             /* calls of fill (backed files) */
+    long fill_err;          /* != 0: fill fails with this error */
+    const void *busy[8];    /* pages the test says are in use elsewhere */
+    int nbusy;
 } prov;
 
 static void *prov_alloc(void *ctx)
@@ -47,7 +57,7 @@ static void *prov_alloc(void *ctx)
 
     if (ctx != &prov)
         UNIT_FAIL("page alloc: wrong ctx %p", ctx);
-    if (prov.budget == 0) {
+    if (prov.budget == 0 || (prov.limit >= 0 && prov.outstanding >= prov.limit)) {
         prov.refused++;
         return NULL;
     }
@@ -93,6 +103,22 @@ static void prov_allow(long n)
     prov.budget = n;
 }
 
+/* Hold at most n pages at once (then NULL until some come back); n < 0: no
+ * limit. */
+static void prov_limit(long n)
+{
+    prov.limit = n;
+}
+
+/* The provider handed out `page` and has not had it back. */
+static bool prov_holds(const void *page)
+{
+    for (int i = 0; i < PROV_SLOTS; i++)
+        if (page && prov.live[i] == page)
+            return true;
+    return false;
+}
+
 /* Forget the previous test: free what a failed test may have left. */
 static void prov_reset(void)
 {
@@ -104,6 +130,10 @@ static void prov_reset(void)
     prov.allocs = 0;
     prov.refused = 0;
     prov.budget = -1;
+    prov.limit = -1;
+    prov.fills = 0;
+    prov.fill_err = 0;
+    prov.nbusy = 0;
 }
 
 /* ---- fixture ---------------------------------------------------------------- */
@@ -1614,6 +1644,689 @@ UNIT_TEST(tmpfs_grow_over_cached_bytes_past_size_reads_zero)
     UNIT_ASSERT_EQ(size_of(g), 0);
     UNIT_ASSERT_EQ(tmpfs_truncate(&fs, g, 2 * PG), 0);
     check_zero(g, 0, 2 * PG);
+    teardown();
+}
+
+/* ---- backed files and reclaim ---------------------------------------------------------- */
+
+/* The backing copies: copy b (1..BACKINGS-1) is back_len[b] bytes of
+ * pattern BSEED(b), so check_back() can tell its bytes from zeros, from
+ * other copies and from written data. */
+#define BACKINGS 4
+#define BSEED(b) (100u + (unsigned)(b))
+static const uint64_t back_len[BACKINGS] = { 0, 3 * PG, 2 * PG + 100, 8 * PG };
+
+/* fill: up to a page of copy `backing` from byte off (page-aligned, inside
+ * the copy) into a page the provider handed out; the bytes copied, or
+ * prov.fill_err when the test makes the copy unreadable. */
+static long prov_fill(void *ctx, uint32_t backing, uint64_t off, void *page)
+{
+    uint64_t n;
+
+    if (ctx != &prov)
+        UNIT_FAIL("fill: wrong ctx %p", ctx);
+    if (backing == 0 || backing >= BACKINGS)
+        UNIT_FAIL("fill: no backing copy %u", backing);
+    if (off % TMPFS_PAGE || off >= back_len[backing])
+        UNIT_FAIL("fill: copy %u at %llu (%llu bytes)", backing, (unsigned long long)off,
+                  (unsigned long long)back_len[backing]);
+    if (!prov_holds(page))
+        UNIT_FAIL("fill: page %p was not handed out", page);
+    prov.fills++;
+    if (prov.fill_err)
+        return prov.fill_err;
+    n = back_len[backing] - off;
+    if (n > PG)
+        n = PG;
+    fill(page, off, (size_t)n, BSEED(backing));
+    return (long)n;
+}
+
+/* busy: whether the test marked the page busy (set_busy). */
+static bool prov_busy(void *ctx, const void *page)
+{
+    if (ctx != &prov)
+        UNIT_FAIL("busy: wrong ctx %p", ctx);
+    if (!prov_holds(page))
+        UNIT_FAIL("busy: page %p was not handed out", page);
+    for (int i = 0; i < prov.nbusy; i++)
+        if (prov.busy[i] == page)
+            return true;
+    return false;
+}
+
+static void set_busy(const void *page, bool busy)
+{
+    for (int i = 0; i < prov.nbusy; i++) {
+        if (prov.busy[i] == page) {
+            if (!busy)
+                prov.busy[i] = prov.busy[--prov.nbusy];
+            return;
+        }
+    }
+    if (busy) {
+        UNIT_ASSERT(prov.nbusy < (int)(sizeof(prov.busy) / sizeof(prov.busy[0])));
+        prov.busy[prov.nbusy++] = page;
+    }
+}
+
+static const struct tmpfs_pages bops = {
+    .alloc = prov_alloc,
+    .free = prov_free,
+    .ctx = &prov,
+    .fill = prov_fill,
+    .busy = prov_busy,
+};
+
+/* setup() with a provider that fills backed files and knows busy pages. */
+static void setup_backed(void)
+{
+    prov_reset();
+    memset(&fs, 0, sizeof(fs));
+    UNIT_ASSERT_EQ(tmpfs_init(&fs, &bops), 0);
+}
+
+/* A backed file of `size` bytes at p from copy b. */
+static uint32_t mkb(const char *p, uint32_t b, uint64_t size)
+{
+    long r = tmpfs_create_backed(&fs, p, strlen(p), b, size);
+
+    if (r <= 0)
+        UNIT_FAIL("create_backed(\"%s\", %u, %llu) = %ld", p, b, (unsigned long long)size, r);
+    UNIT_ASSERT(r >= 2 && r <= (long)TMPFS_INODES);
+    UNIT_ASSERT_EQ(lk(p), r);
+    UNIT_ASSERT_EQ(size_of((uint32_t)r), size);
+    UNIT_ASSERT_EQ(stat_of((uint32_t)r).type, TMPFS_FILE);
+    return (uint32_t)r;
+}
+
+/* Read [off, off+len) (all of it must be there): copy b's bytes there. */
+static void check_back(uint32_t ino, uint64_t off, size_t len, uint32_t b)
+{
+    check_pat(ino, off, len, BSEED(b));
+}
+
+/* Read len bytes at off (all of them must be there): exactly s. */
+static void check_str(uint32_t ino, uint64_t off, const char *s)
+{
+    size_t len = strlen(s);
+
+    memset(rbuf, 0, len);
+    UNIT_ASSERT_EQ(tmpfs_read(&fs, ino, off, rbuf, len), len);
+    UNIT_ASSERT_EQ(memcmp(rbuf, s, len), 0);
+}
+
+/* A backed file reads back exactly its copy's bytes, and only `size` of
+ * them (a size that is not a page multiple; a copy longer than the size);
+ * its pages come into the cache one by one as they are read, each filled
+ * from the copy once; tmpfs_page reads a hole inside the copy from it too. */
+UNIT_TEST(tmpfs_backed_reads_copy_page_by_page)
+{
+    uint32_t f, g, h, e;
+    uint8_t *p;
+    long r;
+
+    setup_backed();
+    f = mkb("/f", 2, back_len[2]); /* 2 pages and 100 bytes */
+    UNIT_ASSERT_EQ(pages_of(f), 0);
+    UNIT_ASSERT_EQ(prov.fills, 0);
+    /* the middle page first: that page only */
+    check_back(f, PG + 10, 50, 2);
+    UNIT_ASSERT_EQ(pages_of(f), 1);
+    UNIT_ASSERT_EQ(prov.fills, 1);
+    /* the last, partial page: the 100 bytes up to the size, no more */
+    memset(rbuf, 0x77, 2 * PG);
+    r = tmpfs_read(&fs, f, 2 * PG, rbuf, PG);
+    UNIT_ASSERT_EQ(r, 100);
+    for (size_t i = 0; i < 100; i++)
+        UNIT_ASSERT_EQ(rbuf[i], pat(2 * PG + i, BSEED(2)));
+    for (size_t i = 100; i < 2 * PG; i++)
+        UNIT_ASSERT_EQ(rbuf[i], 0x77);
+    UNIT_ASSERT_EQ(pages_of(f), 2);
+    UNIT_ASSERT_EQ(prov.fills, 2);
+    /* the whole file, asking for more than there is: page 0 comes in */
+    r = tmpfs_read(&fs, f, 0, rbuf, 4 * PG);
+    UNIT_ASSERT_EQ(r, back_len[2]);
+    UNIT_ASSERT_EQ(pages_of(f), 3);
+    UNIT_ASSERT_EQ(prov.fills, 3);
+    /* again: from the cache, not filled again */
+    check_back(f, 0, back_len[2], 2);
+    UNIT_ASSERT_EQ(prov.fills, 3);
+    /* at or past the end: nothing */
+    UNIT_ASSERT_EQ(tmpfs_read(&fs, f, back_len[2], rbuf, 1), 0);
+    UNIT_ASSERT_EQ(tmpfs_read(&fs, f, 3 * PG, rbuf, PG), 0);
+    UNIT_ASSERT_EQ(size_of(f), back_len[2]);
+    UNIT_ASSERT_EQ(pages_of(f), 3);
+    held_ok();
+    /* a file shorter than its copy: the size counts, not the copy */
+    g = mkb("/g", 3, PG + 1);
+    memset(rbuf, 0x77, 3 * PG);
+    UNIT_ASSERT_EQ(tmpfs_read(&fs, g, 0, rbuf, 3 * PG), PG + 1);
+    for (size_t i = 0; i < PG + 1; i++)
+        UNIT_ASSERT_EQ(rbuf[i], pat(i, BSEED(3)));
+    UNIT_ASSERT_EQ(rbuf[PG + 1], 0x77);
+    UNIT_ASSERT_EQ(pages_of(g), 2);
+    /* its last page has the copy's bytes up to the size only, zeros past
+     * it (as a mapping of the page shows it) */
+    p = tmpfs_page(&fs, g, 1, 0);
+    UNIT_ASSERT(p != NULL);
+    UNIT_ASSERT_EQ(p[0], pat(PG, BSEED(3)));
+    UNIT_ASSERT(all_zero(p + 1, TMPFS_PAGE - 1));
+    /* the page cache: a hole inside the copy comes from the copy, without
+     * TMPFS_PG_CREATE; past the copy it stays a hole */
+    h = mkb("/h", 1, 3 * PG);
+    r = prov.fills;
+    p = tmpfs_page(&fs, h, 2, 0);
+    UNIT_ASSERT(p != NULL);
+    UNIT_ASSERT_EQ((uintptr_t)p % TMPFS_PAGE, 0);
+    for (size_t i = 0; i < PG; i++)
+        UNIT_ASSERT_EQ(p[i], pat(2 * PG + i, BSEED(1)));
+    UNIT_ASSERT_EQ(prov.fills, r + 1);
+    UNIT_ASSERT(tmpfs_page(&fs, h, 2, 0) == p);
+    UNIT_ASSERT_EQ(prov.fills, r + 1);
+    UNIT_ASSERT(tmpfs_page(&fs, h, 3, 0) == NULL);
+    UNIT_ASSERT_EQ(pages_of(h), 1);
+    UNIT_ASSERT_EQ(size_of(h), 3 * PG);
+    /* an empty backed file: nothing to read, nothing filled */
+    r = prov.fills;
+    e = mkb("/e", 1, 0);
+    UNIT_ASSERT_EQ(tmpfs_read(&fs, e, 0, rbuf, PG), 0);
+    UNIT_ASSERT(tmpfs_page(&fs, e, 0, 0) == NULL);
+    UNIT_ASSERT_EQ(pages_of(e), 0);
+    UNIT_ASSERT_EQ(prov.fills, r);
+    held_ok();
+    teardown();
+}
+
+/* Reclaim drops clean pages least recently used first: a read, or
+ * tmpfs_page without TMPFS_PG_DIRTY, counts as a use.  The dropped pages
+ * go back to the provider, and read again they are filled again with the
+ * same bytes. */
+UNIT_TEST(tmpfs_reclaim_lru_order)
+{
+    uint32_t a, b, c;
+    long out;
+
+    setup_backed();
+    a = mkb("/a", 1, 2 * PG);
+    b = mkb("/b", 2, 2 * PG);
+    c = mkb("/c", 3, 2 * PG);
+    check_back(a, 0, 2 * PG, 1);
+    check_back(b, 0, 2 * PG, 2);
+    check_back(c, 0, 2 * PG, 3);
+    check_back(a, 0, 2 * PG, 1); /* a: the most recently used now */
+    UNIT_ASSERT_EQ(prov.fills, 6);
+    out = prov.outstanding;
+    /* b's pages first, then c's, then a's */
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 1), 1);
+    UNIT_ASSERT_EQ(pages_of(a), 2);
+    UNIT_ASSERT_EQ(pages_of(b), 1);
+    UNIT_ASSERT_EQ(pages_of(c), 2);
+    UNIT_ASSERT_EQ(prov.outstanding, out - 1);
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 2), 2);
+    UNIT_ASSERT_EQ(pages_of(a), 2);
+    UNIT_ASSERT_EQ(pages_of(b), 0);
+    UNIT_ASSERT_EQ(pages_of(c), 1);
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 2), 2);
+    UNIT_ASSERT_EQ(pages_of(a), 1);
+    UNIT_ASSERT_EQ(pages_of(b), 0);
+    UNIT_ASSERT_EQ(pages_of(c), 0);
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 5), 1); /* fewer than asked: all there was */
+    UNIT_ASSERT_EQ(pages_of(a), 0);
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 5), 0);
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 0), 0);
+    UNIT_ASSERT_EQ(prov.outstanding, out - 6);
+    held_ok();
+    /* read again: filled again from the copies, the same bytes */
+    check_back(a, 0, 2 * PG, 1);
+    check_back(b, 0, 2 * PG, 2);
+    check_back(c, 0, 2 * PG, 3);
+    UNIT_ASSERT_EQ(prov.fills, 12);
+    UNIT_ASSERT_EQ(prov.outstanding, out);
+    /* Oldest first now a0 a1 b0 b1 c0 c1; using a0 through the page cache
+     * and b1 by a read makes it a1 b0 c0 c1 a0 b1. */
+    UNIT_ASSERT(tmpfs_page(&fs, a, 0, 0) != NULL);
+    check_back(b, PG + 7, 1, 2);
+    UNIT_ASSERT_EQ(prov.fills, 12);
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 1), 1); /* a1 */
+    UNIT_ASSERT_EQ(pages_of(a), 1);
+    UNIT_ASSERT_EQ(pages_of(b), 2);
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 1), 1); /* b0 */
+    UNIT_ASSERT_EQ(pages_of(b), 1);
+    UNIT_ASSERT_EQ(pages_of(c), 2);
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 2), 2); /* c0 c1 */
+    UNIT_ASSERT_EQ(pages_of(a), 1);
+    UNIT_ASSERT_EQ(pages_of(b), 1);
+    UNIT_ASSERT_EQ(pages_of(c), 0);
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 1), 1); /* a0 */
+    UNIT_ASSERT_EQ(pages_of(a), 0);
+    UNIT_ASSERT_EQ(pages_of(b), 1);
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 1), 1); /* b1 */
+    UNIT_ASSERT_EQ(pages_of(b), 0);
+    held_ok();
+    check_back(b, 0, 2 * PG, 2);
+    teardown();
+}
+
+/* Written pages (tmpfs_write, or tmpfs_page with TMPFS_PG_DIRTY) are the
+ * only copy of their data: dirty, never reclaimed, and neither are a plain
+ * file's pages.  A write of part of a backed page not in the cache keeps
+ * the copy's bytes in the rest of that page. */
+UNIT_TEST(tmpfs_reclaim_keeps_written_pages)
+{
+    uint32_t f, n, g, h;
+    uint8_t *p;
+
+    setup_backed();
+    n = MKF("/n");
+    write_pat(n, 0, 2 * PG, 7);
+    f = mkb("/f", 1, 3 * PG);
+    check_back(f, 0, 3 * PG, 1); /* three clean pages */
+    /* page 1 written by tmpfs_write, page 2 through the page cache */
+    UNIT_ASSERT_EQ(tmpfs_write(&fs, f, PG + 10, "dirty", 5), 5);
+    p = tmpfs_page(&fs, f, 2, TMPFS_PG_DIRTY);
+    UNIT_ASSERT(p != NULL);
+    UNIT_ASSERT_EQ(p[0], pat(2 * PG, BSEED(1)));
+    p[0] = 'Z';
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 1000), 1); /* page 0 only */
+    UNIT_ASSERT_EQ(pages_of(f), 2);
+    UNIT_ASSERT_EQ(pages_of(n), 2);
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 1000), 0);
+    UNIT_ASSERT_EQ(size_of(f), 3 * PG);
+    /* written bytes where written, the copy's everywhere else */
+    check_back(f, 0, PG + 10, 1);
+    check_str(f, PG + 10, "dirty");
+    check_back(f, PG + 15, PG - 15, 1);
+    check_str(f, 2 * PG, "Z");
+    check_back(f, 2 * PG + 1, PG - 1, 1);
+    check_pat(n, 0, 2 * PG, 7);
+    /* part of a page not in the cache yet, in the middle of a file */
+    g = mkb("/g", 3, 4 * PG);
+    UNIT_ASSERT_EQ(tmpfs_write(&fs, g, 2 * PG + 100, "abc", 3), 3);
+    UNIT_ASSERT_EQ(pages_of(g), 1);
+    UNIT_ASSERT_EQ(size_of(g), 4 * PG);
+    /* and across the end of a backed file, in its last, partial page */
+    h = mkb("/h", 2, back_len[2]);
+    fill(wbuf, 2 * PG + 50, 100, 9);
+    UNIT_ASSERT_EQ(tmpfs_write(&fs, h, 2 * PG + 50, wbuf, 100), 100);
+    UNIT_ASSERT_EQ(size_of(h), 2 * PG + 150);
+    UNIT_ASSERT_EQ(pages_of(h), 1);
+    /* f's page 0, read again above, is the only clean page */
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 1000), 1);
+    UNIT_ASSERT_EQ(pages_of(f), 2);
+    UNIT_ASSERT_EQ(pages_of(g), 1);
+    UNIT_ASSERT_EQ(pages_of(h), 1);
+    check_back(g, 2 * PG, 100, 3);
+    check_str(g, 2 * PG + 100, "abc");
+    check_back(g, 2 * PG + 103, 2 * PG - 103, 3);
+    check_back(g, 0, 2 * PG, 3);
+    check_back(h, 0, 2 * PG + 50, 2);
+    check_pat(h, 2 * PG + 50, 100, 9);
+    /* still there after another round */
+    tmpfs_reclaim(&fs, 1000);
+    check_str(f, PG + 10, "dirty");
+    check_str(f, 2 * PG, "Z");
+    check_str(g, 2 * PG + 100, "abc");
+    check_back(g, 2 * PG + 103, 2 * PG - 103, 3);
+    check_pat(h, 2 * PG + 50, 100, 9);
+    check_pat(n, 0, 2 * PG, 7);
+    held_ok();
+    teardown();
+}
+
+/* A busy page (in use outside the file system) is passed over by reclaim
+ * and by tmpfs_drop_clean, which take the next clean page instead; once it
+ * is no longer busy it is dropped like any other. */
+UNIT_TEST(tmpfs_reclaim_passes_over_busy_pages)
+{
+    uint32_t f;
+    uint8_t *p0, *p1, *p2;
+    long out;
+
+    setup_backed();
+    f = mkb("/f", 1, 3 * PG);
+    p0 = tmpfs_page(&fs, f, 0, 0);
+    p1 = tmpfs_page(&fs, f, 1, 0);
+    p2 = tmpfs_page(&fs, f, 2, 0);
+    UNIT_ASSERT(p0 != NULL && p1 != NULL && p2 != NULL);
+    UNIT_ASSERT_EQ(pages_of(f), 3);
+    UNIT_ASSERT_EQ(prov.fills, 3);
+    /* p0 is the least recently used, but busy: p1 goes */
+    set_busy(p0, true);
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 1), 1);
+    UNIT_ASSERT_EQ(pages_of(f), 2);
+    UNIT_ASSERT(prov_holds(p0));
+    UNIT_ASSERT(!prov_holds(p1));
+    UNIT_ASSERT(prov_holds(p2));
+    /* every clean page busy: nothing to drop */
+    set_busy(p2, true);
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 10), 0);
+    UNIT_ASSERT_EQ(tmpfs_drop_clean(&fs), 0);
+    UNIT_ASSERT_EQ(pages_of(f), 2);
+    UNIT_ASSERT(tmpfs_page(&fs, f, 0, 0) == p0);
+    UNIT_ASSERT(tmpfs_page(&fs, f, 2, 0) == p2);
+    UNIT_ASSERT_EQ(prov.fills, 3);
+    /* no longer busy: dropped */
+    set_busy(p2, false);
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 10), 1);
+    UNIT_ASSERT(!prov_holds(p2));
+    UNIT_ASSERT(tmpfs_page(&fs, f, 0, 0) == p0);
+    set_busy(p0, false);
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 10), 1);
+    UNIT_ASSERT_EQ(pages_of(f), 0);
+    held_ok();
+    check_back(f, 0, 3 * PG, 1);
+    UNIT_ASSERT_EQ(prov.fills, 6);
+    /* tmpfs_drop_clean keeps a busy page (and so the file's index) */
+    p1 = tmpfs_page(&fs, f, 1, 0);
+    UNIT_ASSERT(p1 != NULL);
+    set_busy(p1, true);
+    out = prov.outstanding;
+    UNIT_ASSERT_EQ(tmpfs_drop_clean(&fs), 2);
+    UNIT_ASSERT_EQ(prov.outstanding, out - 2);
+    UNIT_ASSERT_EQ(pages_of(f), 1);
+    UNIT_ASSERT(tmpfs_page(&fs, f, 1, 0) == p1);
+    set_busy(p1, false);
+    UNIT_ASSERT(tmpfs_drop_clean(&fs) >= 1);
+    UNIT_ASSERT_EQ(pages_of(f), 0);
+    held_ok();
+    check_back(f, 0, 3 * PG, 1);
+    teardown();
+}
+
+/* When the provider has no page left, a read or a write takes the least
+ * recently used clean pages (reclaim inside the allocation) and succeeds;
+ * once no clean page is left a write fails with -HM_ENOMEM (or writes the
+ * pages it got), and dirty data, a plain file's or a backed file's, is
+ * never given up. */
+UNIT_TEST(tmpfs_write_under_pressure_takes_clean_pages)
+{
+    uint32_t a, d, n, m;
+    long held;
+
+    setup_backed();
+    n = MKF("/n");
+    write_pat(n, 0, 100, 5); /* a dirty page of a plain file */
+    d = mkb("/d", 1, 2 * PG);
+    UNIT_ASSERT_EQ(tmpfs_write(&fs, d, 10, "dirty", 5), 5); /* and of a backed file */
+    a = mkb("/a", 3, 4 * PG);
+    check_back(a, 0, 4 * PG, 3); /* four clean pages */
+    UNIT_ASSERT_EQ(pages_of(a), 4);
+    held = prov.outstanding;
+    prov_limit(held); /* the provider is full from now on */
+    /* a read of d's page 1 takes a's least recently used page */
+    check_back(d, PG, PG, 1);
+    UNIT_ASSERT(prov.refused > 0);
+    UNIT_ASSERT_EQ(pages_of(d), 2);
+    UNIT_ASSERT_EQ(pages_of(a), 3);
+    UNIT_ASSERT_EQ(prov.outstanding, held);
+    /* new pages for n: a's three, then d's clean page 1 */
+    write_pat(n, PG, 2 * PG, 6);
+    UNIT_ASSERT_EQ(pages_of(a), 1);
+    write_pat(n, 3 * PG, PG, 7);
+    UNIT_ASSERT_EQ(pages_of(a), 0);
+    UNIT_ASSERT_EQ(pages_of(d), 2);
+    write_pat(n, 4 * PG, PG, 8);
+    UNIT_ASSERT_EQ(pages_of(d), 1);
+    UNIT_ASSERT_EQ(pages_of(n), 5);
+    UNIT_ASSERT_EQ(prov.outstanding, held);
+    held_ok();
+    /* nothing clean left: -HM_ENOMEM, and nothing changes */
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 10), 0);
+    UNIT_ASSERT_EQ(tmpfs_write(&fs, n, 5 * PG, "x", 1), -HM_ENOMEM);
+    UNIT_ASSERT_EQ(size_of(n), 5 * PG);
+    UNIT_ASSERT_EQ(pages_of(n), 5);
+    UNIT_ASSERT_EQ(tmpfs_write(&fs, a, 0, "y", 1), -HM_ENOMEM); /* a backed page needs one too */
+    UNIT_ASSERT_EQ(pages_of(a), 0);
+    UNIT_ASSERT_EQ(size_of(a), 4 * PG);
+    m = MKF("/m");
+    UNIT_ASSERT_EQ(tmpfs_write(&fs, m, 0, "z", 1), -HM_ENOMEM);
+    UNIT_ASSERT_EQ(size_of(m), 0);
+    UNIT_ASSERT_EQ(pages_of(m), 0);
+    /* across the end of n's last page: the part in that page */
+    fill(wbuf, 5 * PG - 10, 20, 9);
+    UNIT_ASSERT_EQ(tmpfs_write(&fs, n, 5 * PG - 10, wbuf, 20), 10);
+    UNIT_ASSERT_EQ(size_of(n), 5 * PG);
+    /* a page it has is written in place */
+    UNIT_ASSERT_EQ(tmpfs_write(&fs, d, 20, "again", 5), 5);
+    UNIT_ASSERT_EQ(prov.outstanding, held);
+    held_ok();
+    /* all the dirty data is there */
+    check_pat(n, 0, 100, 5);
+    check_zero(n, 100, PG - 100);
+    check_pat(n, PG, 2 * PG, 6);
+    check_pat(n, 3 * PG, PG, 7);
+    check_pat(n, 4 * PG, PG - 10, 8);
+    check_pat(n, 5 * PG - 10, 10, 9);
+    check_back(d, 0, 10, 1);
+    check_str(d, 10, "dirty");
+    check_back(d, 15, 5, 1);
+    check_str(d, 20, "again");
+    check_back(d, 25, PG - 25, 1);
+    /* with pages again, the backed files read back their copies */
+    prov_limit(-1);
+    check_back(a, 0, 4 * PG, 3);
+    check_back(d, PG, PG, 1);
+    held_ok();
+    teardown();
+}
+
+/* Truncating a backed file cuts its copy for good: grown again (by
+ * truncate or by a write past the end), the bytes past the shorter size
+ * read as zeros, whether its pages were in the cache or not, and still
+ * after reclaim has dropped what it could and the rest is read again. */
+UNIT_TEST(tmpfs_backed_truncate_cuts_copy)
+{
+    uint32_t f, g, h, k;
+
+    setup_backed();
+    /* its pages in the cache */
+    f = mkb("/f", 1, 3 * PG);
+    check_back(f, 0, 3 * PG, 1);
+    UNIT_ASSERT_EQ(tmpfs_truncate(&fs, f, PG + 100), 0);
+    UNIT_ASSERT_EQ(size_of(f), PG + 100);
+    UNIT_ASSERT_EQ(pages_of(f), 2);
+    UNIT_ASSERT_EQ(tmpfs_truncate(&fs, f, 3 * PG), 0);
+    check_back(f, 0, PG + 100, 1);
+    check_zero(f, PG + 100, 2 * PG - 100);
+    tmpfs_reclaim(&fs, 1000);
+    check_back(f, 0, PG + 100, 1);
+    check_zero(f, PG + 100, 2 * PG - 100);
+    /* none of them read before */
+    g = mkb("/g", 3, 4 * PG);
+    UNIT_ASSERT_EQ(tmpfs_truncate(&fs, g, 2 * PG + 10), 0);
+    UNIT_ASSERT_EQ(tmpfs_truncate(&fs, g, 4 * PG), 0);
+    check_back(g, 0, 2 * PG + 10, 3);
+    check_zero(g, 2 * PG + 10, 2 * PG - 10);
+    tmpfs_reclaim(&fs, 1000);
+    check_back(g, 0, 2 * PG + 10, 3);
+    check_zero(g, 2 * PG + 10, 2 * PG - 10);
+    /* to a page boundary, then grown by a write past the end */
+    h = mkb("/h", 1, 3 * PG);
+    check_back(h, 0, 3 * PG, 1);
+    UNIT_ASSERT_EQ(tmpfs_truncate(&fs, h, PG), 0);
+    UNIT_ASSERT_EQ(pages_of(h), 1);
+    UNIT_ASSERT_EQ(tmpfs_write(&fs, h, 3 * PG - 1, "e", 1), 1);
+    UNIT_ASSERT_EQ(size_of(h), 3 * PG);
+    check_back(h, 0, PG, 1);
+    check_zero(h, PG, 2 * PG - 1);
+    check_str(h, 3 * PG - 1, "e");
+    tmpfs_reclaim(&fs, 1000);
+    check_back(h, 0, PG, 1);
+    check_zero(h, PG, 2 * PG - 1);
+    check_str(h, 3 * PG - 1, "e");
+    /* to nothing */
+    k = mkb("/k", 2, back_len[2]);
+    check_back(k, 0, back_len[2], 2);
+    UNIT_ASSERT_EQ(tmpfs_truncate(&fs, k, 0), 0);
+    UNIT_ASSERT_EQ(pages_of(k), 0);
+    UNIT_ASSERT_EQ(tmpfs_truncate(&fs, k, back_len[2]), 0);
+    check_zero(k, 0, back_len[2]);
+    UNIT_ASSERT_EQ(pages_of(k), 0);
+    held_ok();
+    teardown();
+}
+
+/* tmpfs_drop_clean gives back every clean page and the index pages that
+ * reclaim left empty, and says how many pages that was: the provider then
+ * holds just what the dirty data needs (what it held before any clean page
+ * was read).  Removing a backed file takes its clean pages off the clean
+ * list, and tmpfs_destroy gives back every page, clean or dirty. */
+UNIT_TEST(tmpfs_drop_clean_returns_clean_pages)
+{
+    uint32_t n, b, a, c;
+    long base, before;
+    unsigned r;
+
+    setup_backed();
+    n = MKF("/n");
+    write_pat(n, 0, 2 * PG, 1);
+    b = mkb("/b", 1, 3 * PG);
+    UNIT_ASSERT_EQ(tmpfs_write(&fs, b, PG + 5, "w", 1), 1); /* b's page 1: dirty */
+    base = prov.outstanding;
+    /* clean pages: c's (least recently used), b's 0 and 2, a's */
+    c = mkb("/c", 2, back_len[2]);
+    check_back(c, 0, back_len[2], 2);
+    check_back(b, 0, PG, 1);
+    check_back(b, 2 * PG, PG, 1);
+    a = mkb("/a", 3, 4 * PG);
+    check_back(a, 0, 4 * PG, 3);
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 3), 3); /* c has no page left */
+    UNIT_ASSERT_EQ(pages_of(c), 0);
+    before = prov.outstanding;
+    r = tmpfs_drop_clean(&fs);
+    UNIT_ASSERT_EQ(r, before - prov.outstanding);
+    UNIT_ASSERT_EQ(prov.outstanding, base);
+    UNIT_ASSERT(r >= 6 + 2); /* b's 2 and a's 4 data pages, an index page of a's and c's */
+    UNIT_ASSERT_EQ(pages_of(n), 2);
+    UNIT_ASSERT_EQ(pages_of(b), 1);
+    UNIT_ASSERT_EQ(pages_of(a), 0);
+    UNIT_ASSERT_EQ(pages_of(c), 0);
+    held_ok();
+    UNIT_ASSERT_EQ(tmpfs_drop_clean(&fs), 0);
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 100), 0);
+    UNIT_ASSERT_EQ(prov.outstanding, base);
+    /* nothing lost */
+    check_pat(n, 0, 2 * PG, 1);
+    check_back(b, 0, PG + 5, 1);
+    check_str(b, PG + 5, "w");
+    check_back(b, PG + 6, 2 * PG - 6, 1);
+    check_back(a, 0, 4 * PG, 3);
+    check_back(c, 0, back_len[2], 2);
+    /* removing a with its clean pages: they go back, and reclaim then
+     * finds only the others' (b's 0 and 2, c's 3) */
+    before = prov.outstanding;
+    UNIT_ASSERT_EQ(rm("/a"), 0);
+    UNIT_ASSERT(prov.outstanding <= before - 4);
+    held_ok();
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 100), 5);
+    UNIT_ASSERT_EQ(pages_of(b), 1);
+    UNIT_ASSERT_EQ(pages_of(c), 0);
+    held_ok();
+    /* destroy: every page back, the dirty ones, the clean ones, the
+     * indexes reclaim left empty */
+    check_back(c, 0, 1, 2);
+    check_back(b, 2 * PG, 1, 1);
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 1), 1); /* c empty again */
+    tmpfs_destroy(&fs);
+    UNIT_ASSERT_EQ(prov.outstanding, 0);
+    UNIT_ASSERT_EQ(fs.pages_held, 0);
+    UNIT_ASSERT_EQ(lk("/b"), -HM_ENOENT);
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 100), 0);
+    /* and the FS works as new */
+    a = mkb("/a", 1, 3 * PG);
+    check_back(a, 0, 3 * PG, 1);
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 100), 3);
+    check_back(a, 0, 3 * PG, 1);
+    teardown();
+}
+
+/* When fill fails, the page cache keeps nothing of it: tmpfs_page gives
+ * NULL, no page is cached or left allocated (nor an index made for it), a
+ * write into that page fails and changes nothing, pages already in the
+ * cache stay, and once the copy can be read again the file reads its
+ * bytes.  What tmpfs_read returns while fill fails is not pinned down. */
+UNIT_TEST(tmpfs_backed_fill_error_caches_nothing)
+{
+    uint32_t f;
+    long out;
+
+    setup_backed();
+    f = mkb("/f", 1, 3 * PG);
+    out = prov.outstanding;
+    prov.fill_err = -HM_EIO;
+    UNIT_ASSERT(tmpfs_page(&fs, f, 0, 0) == NULL);
+    UNIT_ASSERT(tmpfs_page(&fs, f, 1, TMPFS_PG_CREATE | TMPFS_PG_DIRTY) == NULL);
+    UNIT_ASSERT_EQ(prov.fills, 2);
+    UNIT_ASSERT_EQ(pages_of(f), 0);
+    UNIT_ASSERT_EQ(prov.outstanding, out);
+    held_ok();
+    UNIT_ASSERT(tmpfs_write(&fs, f, 10, "abc", 3) < 0);
+    UNIT_ASSERT_EQ(size_of(f), 3 * PG);
+    UNIT_ASSERT_EQ(pages_of(f), 0);
+    UNIT_ASSERT_EQ(prov.outstanding, out);
+    (void)tmpfs_read(&fs, f, 0, rbuf, 3 * PG);
+    UNIT_ASSERT_EQ(pages_of(f), 0);
+    UNIT_ASSERT_EQ(prov.outstanding, out);
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 10), 0);
+    held_ok();
+    /* page 1 in the cache, then fills fail again */
+    prov.fill_err = 0;
+    check_back(f, PG, PG, 1);
+    out = prov.outstanding;
+    prov.fill_err = -HM_EIO;
+    UNIT_ASSERT(tmpfs_page(&fs, f, 2, 0) == NULL);
+    UNIT_ASSERT(tmpfs_page(&fs, f, 0, TMPFS_PG_DIRTY) == NULL);
+    UNIT_ASSERT(tmpfs_write(&fs, f, 2 * PG, "x", 1) < 0);
+    UNIT_ASSERT_EQ(pages_of(f), 1);
+    UNIT_ASSERT_EQ(prov.outstanding, out);
+    check_back(f, PG, PG, 1); /* from the cache */
+    UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 10), 1);
+    UNIT_ASSERT_EQ(pages_of(f), 0);
+    held_ok();
+    /* the copy readable again */
+    prov.fill_err = 0;
+    check_back(f, 0, 3 * PG, 1);
+    UNIT_ASSERT_EQ(pages_of(f), 3);
+    UNIT_ASSERT_EQ(size_of(f), 3 * PG);
+    teardown();
+}
+
+/* tmpfs_create_backed's own errors (backing 0: -HM_EINVAL; a size past
+ * TMPFS_FILE_MAX: -HM_EFBIG), and tmpfs_create's (an existing path:
+ * -HM_EEXIST; bad paths); a call that fails creates nothing and leaves an
+ * existing file as it was. */
+UNIT_TEST(tmpfs_create_backed_errors)
+{
+    uint32_t f, g;
+    uint32_t used;
+
+    setup_backed();
+    used = fs.used;
+    UNIT_ASSERT_EQ(tmpfs_create_backed(&fs, P("/f"), 0, PG), -HM_EINVAL);
+    UNIT_ASSERT_EQ(tmpfs_create_backed(&fs, P("/f"), 0, 0), -HM_EINVAL);
+    UNIT_ASSERT_EQ(tmpfs_create_backed(&fs, P("/f"), 1, TMPFS_FILE_MAX + 1), -HM_EFBIG);
+    UNIT_ASSERT_EQ(tmpfs_create_backed(&fs, P("/f"), 1, UINT64_MAX), -HM_EFBIG);
+    UNIT_ASSERT_EQ(lk("/f"), -HM_ENOENT);
+    UNIT_ASSERT_EQ(fs.used, used);
+    f = mkb("/f", 1, 3 * PG);
+    MKD("/d");
+    UNIT_ASSERT_EQ(tmpfs_create_backed(&fs, P("/f"), 2, PG), -HM_EEXIST);
+    UNIT_ASSERT_EQ(tmpfs_create_backed(&fs, P("/f/"), 2, PG), -HM_EEXIST);
+    UNIT_ASSERT_EQ(tmpfs_create_backed(&fs, P("/d"), 2, PG), -HM_EEXIST);
+    UNIT_ASSERT_EQ(tmpfs_create_backed(&fs, P("/"), 2, PG), -HM_EEXIST);
+    UNIT_ASSERT_EQ(tmpfs_create_backed(&fs, P("/nodir/x"), 2, PG), -HM_ENOENT);
+    UNIT_ASSERT_EQ(tmpfs_create_backed(&fs, P("/f/x"), 2, PG), -HM_ENOTDIR);
+    UNIT_ASSERT_EQ(tmpfs_create_backed(&fs, P("f"), 2, PG), -HM_EINVAL);
+    UNIT_ASSERT_EQ(fs.used, used + 2);
+    UNIT_ASSERT_EQ(size_of(f), 3 * PG);
+    check_back(f, 0, 3 * PG, 1);
+    /* the largest size is fine */
+    g = mkb("/d/g", 3, TMPFS_FILE_MAX);
+    check_back(g, 0, PG, 3);
+    UNIT_ASSERT_EQ(pages_of(g), 1);
+    UNIT_ASSERT_EQ(fs.used, used + 3);
+    held_ok();
     teardown();
 }
 
