@@ -175,8 +175,10 @@ long tmpfs_create(struct tmpfs *fs, const char *path, size_t len, enum tmpfs_typ
 long tmpfs_create_backed(struct tmpfs *fs, const char *path, size_t len, uint32_t backing,
                          uint64_t size)
 {
-    if (backing == 0 || size > TMPFS_FILE_MAX)
-        return backing ? -HM_EFBIG : -HM_EINVAL;
+    if (backing == 0 || !fs->pages.fill)
+        return -HM_EINVAL; /* nothing to fill it from */
+    if (size > TMPFS_FILE_MAX)
+        return -HM_EFBIG;
     long ino = tmpfs_create(fs, path, len, TMPFS_FILE);
     if (ino > 0) {
         fs->inode[ino].backing = backing;
@@ -294,18 +296,24 @@ static void index_drop(struct tmpfs *fs, struct tmpfs_inode *x)
     }
 }
 
-void *tmpfs_page(struct tmpfs *fs, uint32_t ino, uint64_t pgoff, unsigned flags)
+#define PG_CACHED 0x100u /* internal: only a page already in the cache (no fill, no create) */
+
+/* tmpfs_page(), with *err saying why there is no page: 0 for a hole (or
+ * nothing cached, with PG_CACHED), -HM_ENOMEM, or the fill's error. */
+static void *page_of(struct tmpfs *fs, uint32_t ino, uint64_t pgoff, unsigned flags, long *err)
 {
+    *err = 0;
     struct tmpfs_inode *x = node(fs, ino);
     if (!x || x->type != TMPFS_FILE || pgoff >= TMPFS_FILE_PAGES)
         return NULL;
     uint64_t at = pgoff * TMPFS_PAGE;
     bool from_copy = x->backing && fs->pages.fill && at < x->backed;
     void *p = x->index ? x->index[pgoff] : NULL;
-    if (!p && !from_copy && !(flags & TMPFS_PG_CREATE))
+    if (!p && ((!from_copy && !(flags & TMPFS_PG_CREATE)) || (flags & PG_CACHED)))
         return NULL;
     if (!p) {
         bool fresh = !x->index;
+        *err = -HM_ENOMEM;
         if (!index_of(fs, x))
             return NULL;
         p = page_alloc(fs);
@@ -315,8 +323,10 @@ void *tmpfs_page(struct tmpfs *fs, uint32_t ino, uint64_t pgoff, unsigned flags)
                 fs->pages.free(fs->pages.ctx, p);
             if (fresh) /* nothing to index after all: as it was */
                 index_drop(fs, x);
+            *err = !p ? -HM_ENOMEM : n;
             return NULL;
         }
+        *err = 0;
         if (from_copy && at + TMPFS_PAGE > x->backed) /* past what is still valid of the copy */
             zero((uint8_t *)p + (x->backed - at), (size_t)(at + TMPFS_PAGE - x->backed));
         x->index[pgoff] = p;
@@ -336,6 +346,12 @@ void *tmpfs_page(struct tmpfs *fs, uint32_t ino, uint64_t pgoff, unsigned flags)
         }
     }
     return p;
+}
+
+void *tmpfs_page(struct tmpfs *fs, uint32_t ino, uint64_t pgoff, unsigned flags)
+{
+    long err;
+    return page_of(fs, ino, pgoff, flags & (TMPFS_PG_CREATE | TMPFS_PG_DIRTY), &err);
 }
 
 unsigned tmpfs_reclaim(struct tmpfs *fs, unsigned want)
@@ -399,7 +415,11 @@ static void drop_pages(struct tmpfs *fs, struct tmpfs_inode *x, uint64_t first)
 static void zero_growth(struct tmpfs *fs, uint32_t ino, uint64_t from, uint64_t to)
 {
     size_t in = (size_t)(from % TMPFS_PAGE);
-    void *p = in ? tmpfs_page(fs, ino, from / TMPFS_PAGE, TMPFS_PG_DIRTY) : NULL;
+    long err;
+    /* Shrinking (from == to) cuts a backed file's copy too: the last page,
+     * only if cached, is zeroed past the end and may stay clean. */
+    unsigned last = from == to ? PG_CACHED : TMPFS_PG_DIRTY;
+    void *p = in ? page_of(fs, ino, from / TMPFS_PAGE, last, &err) : NULL;
     if (p)
         zero((uint8_t *)p + in, TMPFS_PAGE - in);
     for (uint64_t pg = (from + TMPFS_PAGE - 1) / TMPFS_PAGE; pg * TMPFS_PAGE < to; pg++) {
@@ -446,7 +466,9 @@ long tmpfs_read(struct tmpfs *fs, uint32_t ino, uint64_t off, void *buf, size_t 
     size_t done = 0;
     while (done < len) {
         size_t in, n = chunk(off + done, len - done, &in);
-        void *p = tmpfs_page(fs, ino, (off + done) / TMPFS_PAGE, 0);
+        void *p = page_of(fs, ino, (off + done) / TMPFS_PAGE, 0, &err);
+        if (!p && err) /* a backed page that could not be had: not zeros */
+            return done ? (long)done : err;
         if (p)
             copy((uint8_t *)buf + done, (uint8_t *)p + in, n);
         else
@@ -469,14 +491,15 @@ long tmpfs_write(struct tmpfs *fs, uint32_t ino, uint64_t off, const void *buf, 
     size_t done = 0;
     while (done < len) {
         size_t in, n = chunk(off + done, len - done, &in);
-        void *p = tmpfs_page(fs, ino, (off + done) / TMPFS_PAGE, TMPFS_PG_CREATE | TMPFS_PG_DIRTY);
+        void *p =
+                page_of(fs, ino, (off + done) / TMPFS_PAGE, TMPFS_PG_CREATE | TMPFS_PG_DIRTY, &err);
         if (!p)
             break;
         copy((uint8_t *)p + in, (const uint8_t *)buf + done, n);
         done += n;
     }
     if (done == 0 && len)
-        return -HM_ENOMEM;
+        return err ? err : -HM_ENOMEM;
     if (off + done > x->size)
         x->size = off + done;
     return (long)done;

@@ -2078,6 +2078,9 @@ UNIT_TEST(tmpfs_write_under_pressure_takes_clean_pages)
     UNIT_ASSERT_EQ(pages_of(n), 5);
     UNIT_ASSERT_EQ(tmpfs_write(&fs, a, 0, "y", 1), -HM_ENOMEM); /* a backed page needs one too */
     UNIT_ASSERT_EQ(pages_of(a), 0);
+    /* and so does a read of it: an error, not zeros in place of the copy */
+    UNIT_ASSERT_EQ(tmpfs_read(&fs, a, 0, rbuf, PG), -HM_ENOMEM);
+    UNIT_ASSERT_EQ(tmpfs_read(&fs, d, 0, rbuf, 2 * PG), (long)PG); /* its cached page, then short */
     UNIT_ASSERT_EQ(size_of(a), 4 * PG);
     m = MKF("/m");
     UNIT_ASSERT_EQ(tmpfs_write(&fs, m, 0, "z", 1), -HM_ENOMEM);
@@ -2261,11 +2264,13 @@ UNIT_TEST(tmpfs_backed_fill_error_caches_nothing)
     UNIT_ASSERT_EQ(pages_of(f), 0);
     UNIT_ASSERT_EQ(prov.outstanding, out);
     held_ok();
-    UNIT_ASSERT(tmpfs_write(&fs, f, 10, "abc", 3) < 0);
+    UNIT_ASSERT_EQ(tmpfs_write(&fs, f, 10, "abc", 3), -HM_EIO); /* the fill's error */
     UNIT_ASSERT_EQ(size_of(f), 3 * PG);
     UNIT_ASSERT_EQ(pages_of(f), 0);
     UNIT_ASSERT_EQ(prov.outstanding, out);
-    (void)tmpfs_read(&fs, f, 0, rbuf, 3 * PG);
+    /* A read that cannot have the copy's bytes fails: it never passes
+     * zeros off as the file's data. */
+    UNIT_ASSERT_EQ(tmpfs_read(&fs, f, 0, rbuf, 3 * PG), -HM_EIO);
     UNIT_ASSERT_EQ(pages_of(f), 0);
     UNIT_ASSERT_EQ(prov.outstanding, out);
     UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 10), 0);
@@ -2280,7 +2285,8 @@ UNIT_TEST(tmpfs_backed_fill_error_caches_nothing)
     UNIT_ASSERT(tmpfs_write(&fs, f, 2 * PG, "x", 1) < 0);
     UNIT_ASSERT_EQ(pages_of(f), 1);
     UNIT_ASSERT_EQ(prov.outstanding, out);
-    check_back(f, PG, PG, 1); /* from the cache */
+    UNIT_ASSERT_EQ(tmpfs_read(&fs, f, PG, rbuf, 2 * PG), (long)PG); /* page 1, then short */
+    check_back(f, PG, PG, 1);                                       /* from the cache */
     UNIT_ASSERT_EQ(tmpfs_reclaim(&fs, 10), 1);
     UNIT_ASSERT_EQ(pages_of(f), 0);
     held_ok();
@@ -2296,6 +2302,15 @@ UNIT_TEST(tmpfs_backed_fill_error_caches_nothing)
  * TMPFS_FILE_MAX: -HM_EFBIG), and tmpfs_create's (an existing path:
  * -HM_EEXIST; bad paths); a call that fails creates nothing and leaves an
  * existing file as it was. */
+/* Without a fill callback there is nothing to back a file with. */
+UNIT_TEST(tmpfs_create_backed_needs_a_fill)
+{
+    setup();
+    UNIT_ASSERT_EQ(tmpfs_create_backed(&fs, "/f", 2, 1, PG), -HM_EINVAL);
+    UNIT_ASSERT_EQ(tmpfs_lookup(&fs, "/f", 2), -HM_ENOENT);
+    teardown();
+}
+
 UNIT_TEST(tmpfs_create_backed_errors)
 {
     uint32_t f, g;
