@@ -309,15 +309,13 @@ static bool fault_is_write(const struct trap_frame *tf)
     return ec == ESR_EC_DABT_LOW && (tf->esr & (1u << 6)); /* ISS.WnR */
 }
 
-bool pager_fault(struct trap_frame *tf)
+/* Call the pager of the paged region holding va, if any, for the current
+ * thread stopped with registers tf (a fault call of `kind`).  Returns only
+ * if there is none or the call cannot be made (then it says why). */
+static void call_pager(struct trap_frame *tf, uint64_t va, unsigned access, enum call_kind kind)
 {
-    unsigned ec = (unsigned)(tf->esr >> ESR_EC_SHIFT) & 0x3f;
-    unsigned fsc = (unsigned)tf->esr & 0x3c; /* DFSC/IFSC without the level */
-    if ((ec != ESR_EC_DABT_LOW && ec != ESR_EC_IABT_LOW) || (fsc != 0x04 && fsc != 0x0c))
-        return false; /* only translation and permission faults are paged */
     struct thread *t = current();
     struct proc *p = t->proc;
-    uint64_t va = tf->far;
     spin_lock(&p->lock);
     const struct region *r = p->torn_down ? NULL : vm_region_at(p, va);
     struct service *s = r ? r->pager : NULL;
@@ -326,20 +324,79 @@ bool pager_fault(struct trap_frame *tf)
         ipc_svc_hold(s);
     spin_unlock(&p->lock);
     if (!s)
-        return false;
+        return;
     const char *why = "its pager is gone";
     if (!READ_ONCE(s->dead) && !proc_dying(s->server)) {
-        unsigned access = ec == ESR_EC_IABT_LOW ? HM_FAULT_EXEC :
-                          fault_is_write(tf)    ? HM_FAULT_WRITE :
-                                                  HM_FAULT_READ;
         uint64_t regs[8] = { 0,     va, access, cookie,
                              start, 0,  0,      HM_NO_SLOT | ((uint64_t)HM_FAULT_BADGE << 32) };
-        ipc_fault_call(tf, s, regs); /* does not return if the call starts */
+        ipc_fault_call(tf, s, regs, kind); /* does not return if the call starts */
         why = "no stack to call its pager on";
     }
     printk("pager: %s[%u] fault at 0x%lx not served: %s\n", p->name, p->pid, va, why);
     ipc_svc_unhold(s);
+}
+
+bool pager_fault(struct trap_frame *tf)
+{
+    unsigned ec = (unsigned)(tf->esr >> ESR_EC_SHIFT) & 0x3f;
+    unsigned fsc = (unsigned)tf->esr & 0x3c; /* DFSC/IFSC without the level */
+    if ((ec != ESR_EC_DABT_LOW && ec != ESR_EC_IABT_LOW) || (fsc != 0x04 && fsc != 0x0c))
+        return false; /* only translation and permission faults are paged */
+    unsigned access = ec == ESR_EC_IABT_LOW ? HM_FAULT_EXEC :
+                      fault_is_write(tf)    ? HM_FAULT_WRITE :
+                                              HM_FAULT_READ;
+    call_pager(tf, tf->far, access, CALL_FAULT); /* returns only if it cannot */
     return false;
+}
+
+/* ---- a system call's user copy meeting an untouched page ------------------------
+ * The copy fails (-HM_EFAULT) and, as a system call that fails has changed
+ * nothing, the kernel can call the pager for that page on the calling
+ * thread and run the same system call again from its saved registers when
+ * the pager replies (as stage 1's exhaustion path retries a call after the
+ * memory manager's reply).  A pager that refuses makes the system call
+ * fail with -HM_EFAULT: a bad buffer, not a crash. */
+
+#define PAGER_SYSCALL_RETRIES 8 /* pages one system call may have filled */
+
+void pager_copy_failed(struct proc *p, uint64_t va, uint64_t len, bool write)
+{
+    struct thread *t = current();
+    if (p != t->proc || len == 0 || va + len < va)
+        return;
+    for (uint64_t a = ALIGN_DOWN(va, PAGE_SIZE); a < va + len; a += PAGE_SIZE) {
+        uint64_t at = a < va ? va : a;
+        if (pt_user_range_ok(&p->pt, at, 1, write) == 0)
+            continue;
+        const struct region *r = vm_region_at(p, at);
+        if (r && r->pager) {
+            t->pager_copy_va = at;
+            t->pager_copy_write = write;
+        }
+        return; /* the first page it cannot reach decides */
+    }
+}
+
+void pager_syscall_fault(struct trap_frame *tf)
+{
+    struct thread *t = current();
+    if (!t->pager_copy_va || t->pager_retries >= PAGER_SYSCALL_RETRIES)
+        return;
+    t->pager_retries++;
+    call_pager(tf, t->pager_copy_va, t->pager_copy_write ? HM_FAULT_WRITE : HM_FAULT_READ,
+               CALL_FAULT_SYSCALL);
+}
+
+void syscall_dispatch(struct trap_frame *tf, unsigned imm);
+
+void pager_replied_syscall(struct trap_frame *tf, long status)
+{
+    if (status == 0) {
+        syscall_dispatch(tf, HM_SVC_NATIVE); /* from the start: it changed nothing */
+        return;
+    }
+    current()->pager_retries = 0;
+    tf->x[0] = (uint64_t)-HM_EFAULT;
 }
 
 void pager_replied(struct trap_frame *tf, long status)

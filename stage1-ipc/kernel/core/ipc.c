@@ -813,13 +813,13 @@ static bool call_reclaimer(struct thread *t, struct trap_frame *tf, struct servi
 }
 
 #ifdef CONFIG_STAGE3
-bool ipc_fault_call(struct trap_frame *tf, struct service *s, uint64_t regs[8])
+bool ipc_fault_call(struct trap_frame *tf, struct service *s, uint64_t regs[8], enum call_kind kind)
 {
     struct thread *t = current();
     if (t->depth >= HM_IPC_MAX_DEPTH)
         return false;
     struct call_frame *f = &t->calls[t->depth];
-    f->kind = CALL_FAULT;
+    f->kind = kind;
     f->conn = NULL;
     f->buf_size = 0;
     f->held = true;
@@ -994,6 +994,8 @@ long sys_reply(struct trap_frame *tf, struct proc *p)
 #ifdef CONFIG_STAGE3
     } else if (f->kind == CALL_FAULT) {
         pager_replied(out, (long)tf->x[0]); /* returns if the instruction may run again */
+    } else if (f->kind == CALL_FAULT_SYSCALL) {
+        pager_replied_syscall(out, (long)tf->x[0]); /* the system call again, or -HM_EFAULT */
 #endif
     } else {
         /* LAB 1 TODO BEGIN: the reply (status, 4 words, length) goes into the caller's saved x0..x5 */
@@ -1020,6 +1022,8 @@ void ipc_unwind(int err)
 #ifdef CONFIG_STAGE3
     } else if (f->kind == CALL_FAULT) {
         pager_replied(out, err); /* the pager died: the faulting process ends */
+    } else if (f->kind == CALL_FAULT_SYSCALL) {
+        pager_replied_syscall(out, err); /* the system call fails with -HM_EFAULT */
 #endif
     } else {
         out->x[0] = (uint64_t)(int64_t)err;

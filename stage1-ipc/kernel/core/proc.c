@@ -546,6 +546,10 @@ static int user_copy(struct proc *p, uint64_t uva, void *kbuf, uint64_t len, boo
 {
     spin_lock(&p->lock);
     int err = p->torn_down ? -HM_EFAULT : pt_user_range_ok(&p->pt, uva, len, to_user);
+#ifdef CONFIG_STAGE3
+    if (err < 0 && !p->torn_down)
+        pager_copy_failed(p, uva, len, to_user); /* a page its pager has not filled yet? */
+#endif
     if (err == 0) {
         uint8_t *k = kbuf;
         while (len) {

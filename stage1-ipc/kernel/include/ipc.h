@@ -74,7 +74,8 @@ struct conn {
 enum call_kind {
     CALL_USER,
     CALL_RECLAIM,
-    CALL_FAULT /* stage 3: a page fault the kernel forwards to the region's pager */
+    CALL_FAULT,        /* stage 3: a page fault the kernel forwards to the region's pager */
+    CALL_FAULT_SYSCALL /* stage 3: ... met by a system call's user copy: it runs again */
 };
 
 /** One call in progress on a thread (its call stack, in struct thread). */
@@ -105,7 +106,8 @@ void ipc_svc_unhold(struct service *s);
  *  call s with regs (x0 is set to s's cookie); s is held by the caller
  *  and the call takes that hold over.  Never returns if the call starts;
  *  false (s still held) if it cannot (chain too deep, no stack). */
-bool ipc_fault_call(struct trap_frame *tf, struct service *s, uint64_t regs[8]);
+bool ipc_fault_call(struct trap_frame *tf, struct service *s, uint64_t regs[8],
+                    enum call_kind kind);
 #endif
 /** Per-thread stack bindings to give back when a thread ends. */
 void ipc_thread_exit(struct thread *t);

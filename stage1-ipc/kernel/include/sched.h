@@ -80,6 +80,11 @@ struct thread {
     struct call_frame calls[HM_IPC_MAX_DEPTH];
     bool fp_trap; /* FP/SIMD traps at EL0 (a server that has not used it yet) */
     unsigned reclaim_tries;
+#ifdef CONFIG_STAGE3
+    uint64_t pager_copy_va; /* a system call's user copy met an untouched paged page here */
+    bool pager_copy_write;  /* ... writing to it */
+    unsigned pager_retries; /* fault calls made for the current system call */
+#endif
     struct {
         struct service *svc;
         int stack;

@@ -21,6 +21,17 @@ bool pager_fault(struct trap_frame *tf);
  *  current() is back in the faulting domain, tf its registers.  Returns
  *  if the instruction may run again; otherwise the process ends here. */
 void pager_replied(struct trap_frame *tf, long status);
+/** A user copy of a system call on p (p->lock held) failed: if the first
+ *  page it could not reach lies in a paged region of the calling thread's
+ *  own domain, note it for pager_syscall_fault(). */
+void pager_copy_failed(struct proc *p, uint64_t va, uint64_t len, bool write);
+/** The system call with registers tf returns -HM_EFAULT: if a page of a
+ *  paged region was the cause, call its pager (never returns; the reply
+ *  runs the system call again) - at most a few times per system call. */
+void pager_syscall_fault(struct trap_frame *tf);
+/** The pager replied to such a call: the system call again, or it fails
+ *  with -HM_EFAULT (returns either way, tf ready to go back to user). */
+void pager_replied_syscall(struct trap_frame *tf, long status);
 /** A lent page at pa was unmapped from a paged region (under that
  *  process's lock). */
 void pager_page_unlent(paddr_t pa);

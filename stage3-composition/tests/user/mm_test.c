@@ -6,6 +6,7 @@
  * serve ending only the faulting program, bad requests getting errors, and
  * pages coming back (to the pool, and from clients that left).
  */
+#include <stdatomic.h>
 #include <string.h>
 #include "hm.h"
 #include "ipc.h"
@@ -136,6 +137,81 @@ UTEST(mm_bad_requests_get_errors)
     UT_ASSERT_EQ(hm_syscall1(HM_SYS_PAGE_LENT, (uintptr_t)page),
                  -HM_EFAULT); /* not a memory object */
     UT_ASSERT_EQ(hm_syscall1(HM_SYS_PAGE_LENT, 0), -HM_EFAULT);
+}
+
+/* Threads on every CPU touching the same pages at once: each page is
+ * filled once and every thread sees the others' writes (the memory manager
+ * serialises the faults; a page mapped twice is the same page). */
+#define RACE_PAGES 64
+static volatile char *race_area;
+static atomic_long race_bad;
+
+static void racer(void *arg)
+{
+    unsigned me = (unsigned)(uintptr_t)arg;
+    for (unsigned k = 0; k < RACE_PAGES; k++) {
+        unsigned pg = (k * 7 + me * 13) % RACE_PAGES; /* each thread its own order */
+        volatile char *p = race_area + pg * HM_PAGE_SIZE;
+        p[me + 1] = (char)(me + 1);
+        if (p[me + 1] != (char)(me + 1))
+            hm_atomic_add(&race_bad, 1);
+    }
+}
+
+UTEST(mm_concurrent_faults_on_the_same_pages)
+{
+    long ncpu = hm_info(HM_INFO_NCPUS);
+    unsigned n = ncpu * 2 > 8 ? 8 : (unsigned)(ncpu * 2);
+    struct mm_info before = info();
+    char *p;
+    UT_ASSERT_EQ(mm_map(RACE_PAGES * HM_PAGE_SIZE, RW, (void **)&p), 0);
+    race_area = p;
+    atomic_store(&race_bad, 0);
+    for (unsigned i = 0; i < n; i++)
+        UT_ASSERT_EQ(hm_thread_spawn(racer, (void *)(uintptr_t)i, (int)(i % ncpu), SLOT_CHILD + i),
+                     0);
+    for (unsigned i = 0; i < n; i++)
+        ut_reap_thread(SLOT_CHILD + i, 10000);
+    UT_ASSERT_EQ(atomic_load(&race_bad), 0);
+    for (unsigned pg = 0; pg < RACE_PAGES; pg++)
+        for (unsigned t = 0; t < n; t++)
+            UT_ASSERT_EQ(p[pg * HM_PAGE_SIZE + t + 1], (char)(t + 1)); /* nobody's write lost */
+    struct mm_info after = info();
+    UT_ASSERT_EQ(after.pages, before.pages + RACE_PAGES + 1); /* one page each, and the record */
+    UT_ASSERT(after.faults - before.faults >= RACE_PAGES);
+    UT_ASSERT_EQ(mm_unmap(p, RACE_PAGES * HM_PAGE_SIZE), 0);
+    UT_ASSERT_EQ(info().pages, before.pages);
+}
+
+/* A system call whose buffer lies in pages not touched yet: the kernel has
+ * the pager fill them and runs the call again; a page the pager refuses
+ * makes the call fail with -HM_EFAULT (a bad buffer), not end the program. */
+UTEST(mm_system_calls_fill_untouched_pages)
+{
+    struct mm_info before = info();
+    int fd = fs_open("/name", FS_O_CREAT | FS_O_TRUNC);
+    UT_ASSERT(fd >= 0);
+    UT_ASSERT_EQ(fs_write(fd, "mm", 2), 2);
+    char *f, *a;
+    UT_ASSERT_EQ(mm_map_file(fd, 0, 2 * HM_PAGE_SIZE, HM_PROT_READ, (void **)&f), 0);
+    UT_ASSERT_EQ(mm_map(2 * HM_PAGE_SIZE, RW, (void **)&a), 0);
+    /* read from an untouched file page: the name the kernel looks up */
+    UT_ASSERT_EQ(hm_syscall3(HM_SYS_NAME_LOOKUP, (uintptr_t)f, 2, SLOT_CHILD), 0);
+    UT_ASSERT_EQ(hm_cap_delete(SLOT_CHILD), 0);
+    /* written to untouched anonymous pages, across the two */
+    char *out = a + HM_PAGE_SIZE - 4;
+    long size = hm_syscall3(HM_SYS_INITRD_STAT, 0, (uintptr_t)out, 64);
+    UT_ASSERT(size > 0);
+    UT_ASSERT_EQ(info().faults - before.faults, 3); /* the file page, both anonymous ones */
+    UT_ASSERT(strlen(out) > 0 && strlen(out) < 64);
+    /* past the end of the file: the pager refuses, the call fails */
+    UT_ASSERT_EQ(hm_syscall3(HM_SYS_INITRD_STAT, 0, (uintptr_t)(f + HM_PAGE_SIZE), 64), -HM_EFAULT);
+    UT_ASSERT_EQ(hm_syscall3(HM_SYS_NAME_LOOKUP, (uintptr_t)(f + HM_PAGE_SIZE), 2, SLOT_CHILD),
+                 -HM_EFAULT);
+    UT_ASSERT_EQ(mm_unmap(f, 2 * HM_PAGE_SIZE), 0);
+    UT_ASSERT_EQ(mm_unmap(a, 2 * HM_PAGE_SIZE), 0);
+    UT_ASSERT_EQ(fs_close(fd), 0);
+    UT_ASSERT_EQ(fs_remove("/name"), 0);
 }
 
 /* A fault the memory manager refuses ends the faulting program only. */

@@ -14,6 +14,9 @@
  * the instruction runs again.  Any other status, a reply that leaves the
  * page unmapped, or a pager that dies, ends the faulting process (status
  * HM_EXIT_KILLED | HM_KILL_FAULT) with a line saying why; never the kernel.
+ * A system call whose user buffer meets such a page makes the same call
+ * (x2 = READ or WRITE) and runs again after the reply; refused, the
+ * system call fails with -HM_EFAULT.
  *
  * The frames a pager maps are pages of memory objects it has mapped
  * itself: they are lent, not given.  Each lent page holds its memory object
