@@ -357,11 +357,12 @@ bool pager_fault(struct trap_frame *tf)
  * memory manager's reply).  A pager that refuses makes the system call
  * fail with -HM_EFAULT: a bad buffer, not a crash. */
 
-#define PAGER_SYSCALL_RETRIES 8 /* pages one system call may have filled */
+#define PAGER_SYSCALL_RETRIES 8 /* calls for the same page in a row */
 
 void pager_copy_failed(struct proc *p, uint64_t va, uint64_t len, bool write)
 {
     struct thread *t = current();
+    t->pager_copy_va = 0; /* this copy decides, not an earlier one */
     if (p != t->proc || len == 0 || va + len < va)
         return;
     for (uint64_t a = ALIGN_DOWN(va, PAGE_SIZE); a < va + len; a += PAGE_SIZE) {
@@ -380,11 +381,24 @@ void pager_copy_failed(struct proc *p, uint64_t va, uint64_t len, bool write)
 void pager_syscall_fault(struct trap_frame *tf)
 {
     struct thread *t = current();
-    if (!t->pager_copy_va || t->pager_retries >= PAGER_SYSCALL_RETRIES)
+    uint64_t va = t->pager_copy_va;
+    t->pager_copy_va = 0; /* consumed */
+    if (!va)
         return;
-    t->pager_retries++;
-    call_pager(tf, t->pager_copy_va, t->pager_copy_write ? HM_FAULT_WRITE : HM_FAULT_READ,
-               CALL_FAULT_SYSCALL);
+    /* Each page a system call needs costs one call of its pager; the same
+     * page again right after its pager said it was there means the pager
+     * does not keep its word: after a few, the system call fails. */
+    if (ALIGN_DOWN(va, PAGE_SIZE) == t->pager_last_va) {
+        if (++t->pager_retries >= PAGER_SYSCALL_RETRIES) {
+            t->pager_last_va = 0;
+            return;
+        }
+    } else {
+        t->pager_last_va = ALIGN_DOWN(va, PAGE_SIZE);
+        t->pager_retries = 0;
+    }
+    call_pager(tf, va, t->pager_copy_write ? HM_FAULT_WRITE : HM_FAULT_READ, CALL_FAULT_SYSCALL);
+    t->pager_last_va = 0; /* no call made */
 }
 
 void syscall_dispatch(struct trap_frame *tf, unsigned imm);
@@ -395,7 +409,7 @@ void pager_replied_syscall(struct trap_frame *tf, long status)
         syscall_dispatch(tf, HM_SVC_NATIVE); /* from the start: it changed nothing */
         return;
     }
-    current()->pager_retries = 0;
+    current()->pager_last_va = 0;
     tf->x[0] = (uint64_t)-HM_EFAULT;
 }
 

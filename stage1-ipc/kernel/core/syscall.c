@@ -499,11 +499,9 @@ void syscall_dispatch(struct trap_frame *tf, unsigned imm)
         return;
     }
 #ifdef CONFIG_STAGE3
-    current()->pager_copy_va = 0;
     long r = syscalls[nr](tf, p);
-    if (r == -HM_EFAULT)
+    if (unlikely(r == -HM_EFAULT))
         pager_syscall_fault(tf); /* an untouched paged page: its pager, then again */
-    current()->pager_retries = 0;
     tf->x[0] = (uint64_t)r;
 #else
     tf->x[0] = (uint64_t)syscalls[nr](tf, p);

@@ -83,7 +83,8 @@ struct thread {
 #ifdef CONFIG_STAGE3
     uint64_t pager_copy_va; /* a system call's user copy met an untouched paged page here */
     bool pager_copy_write;  /* ... writing to it */
-    unsigned pager_retries; /* fault calls made for the current system call */
+    uint64_t pager_last_va; /* the page the last such fault call was for */
+    unsigned pager_retries; /* fault calls in a row for that same page */
 #endif
     struct {
         struct service *svc;
