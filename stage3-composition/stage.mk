@@ -21,7 +21,8 @@ $(O)/obj/$(S3)/services/%.c.o: EXTRA_CFLAGS := -DFS_CLASS=0 -Istage1-ipc/kernel/
 $(O)/obj/$(S3)/kernel/fs_ic0.c.o: EXTRA_CFLAGS := -Istage1-ipc/kernel/include/uapi
 else
 user-progs += fssrv
-fssrv-src := $(S3)/user/fssrv.c $(S3)/services/fs.c $(S3)/services/tmpfs.c $(S3)/services/pool.c
+fssrv-src := $(S3)/user/fssrv.c $(S3)/services/fs.c $(S3)/services/tmpfs.c $(S3)/services/pool.c \
+             $(S3)/services/pool_user.c
 fssrv-path := bin/fssrv
 fssrv-cflags := -DFS_CLASS=2 $(if $(filter 1,$(TEST)),-DFS_TEST_OPS)
 endif
@@ -29,11 +30,12 @@ endif
 # The memory manager: its own process beside the file system (separated),
 # or linked into the file system's (coalesced).  Same source, services/mm.c.
 ifeq ($(CONFIG_FS_MM_COALESCED),y)
-fssrv-src += $(S3)/services/mm.c
+fssrv-src += $(S3)/services/mm.c $(S3)/services/mm_user.c
 fssrv-cflags += -DFS_MM_COALESCED
 else
 user-progs += mmsrv
-mmsrv-src := $(S3)/user/mmsrv.c $(S3)/services/mm.c $(S3)/services/pool.c $(S3)/services/tmpfs.c
+mmsrv-src := $(S3)/user/mmsrv.c $(S3)/services/mm.c $(S3)/services/mm_user.c \
+             $(S3)/services/pool.c $(S3)/services/pool_user.c $(S3)/services/tmpfs.c
 mmsrv-path := bin/mmsrv
 endif
 

@@ -17,10 +17,8 @@
  * free.  The kernel's per-page lending count says when a page is mapped
  * nowhere any more: the pool never reuses a page before that.
  */
-#include <string.h>
-#include "hm.h"
-#include "ipc.h"
 #include <hm/pager.h>
+#include <hm/syscall.h>
 #include "mm.h"
 #include "mm_proto.h"
 #include "tmpfs.h"
@@ -93,14 +91,14 @@ static long map(uint64_t va, uint64_t len, unsigned prot, unsigned kind, uint32_
     if (!pages)
         return -HM_ENOMEM;
     mp->gen++;
-    long r = hm_syscall4(HM_SYS_PAGER_REGION, va, len, prot, cookie_of(mp));
+    long r = host.k->region(va, len, prot, cookie_of(mp));
     if (r < 0) {
         pool_free(host.pool, pages);
         return r;
     }
     mp->va = va;
     mp->len = len;
-    mp->pid = (uint32_t)hm_ipc_info(HM_IPCI_CALLER_PID);
+    mp->pid = host.k->caller();
     mp->used = 1;
     mp->kind = (uint8_t)kind;
     mp->prot = prot;
@@ -110,14 +108,13 @@ static long map(uint64_t va, uint64_t len, unsigned prot, unsigned kind, uint32_
     mp->present = 0;
     for (uint64_t pg = 0; populate && pg < len / POOL_PAGE; pg++) {
         void *page = alloc_page();
-        r = page ? hm_syscall3(HM_SYS_PAGE_MAP, (uintptr_t)page, va + pg * POOL_PAGE, prot) :
-                   -HM_ENOMEM;
+        r = page ? host.k->map(page, va + pg * POOL_PAGE, prot) : -HM_ENOMEM;
         if (page) { /* recorded even if the map failed: released below */
             mp->pages[pg] = (uint32_t)pool_index(host.pool, page) + 1;
             mp->present++;
         }
         if (r < 0) { /* as if never asked */
-            hm_syscall2(HM_SYS_PAGER_UNMAP, va, len);
+            host.k->unmap(va, len);
             release(mp);
             return r;
         }
@@ -146,12 +143,12 @@ static void release(struct mapping *mp)
 
 static long unmap(uint64_t va, uint64_t len)
 {
-    uint32_t pid = (uint32_t)hm_ipc_info(HM_IPCI_CALLER_PID);
+    uint32_t pid = host.k->caller();
     for (unsigned i = 0; i < MM_MAPPINGS; i++) {
         struct mapping *mp = &maps[i];
         if (mp->used && mp->pid == pid && mp->va == va && mp->len == len) {
             /* Fails only if the client already unmapped (part of) it itself. */
-            hm_syscall2(HM_SYS_PAGER_UNMAP, va, len);
+            host.k->unmap(va, len);
             release(mp);
             return 0;
         }
@@ -169,7 +166,7 @@ static long collect(void)
         struct mapping *mp = &maps[i];
         if (!mp->used)
             continue;
-        if (hm_syscall1(HM_SYS_PROC_ALIVE, mp->pid) == 0) {
+        if (!host.k->alive(mp->pid)) {
             release(mp); /* its client has ended: its pages are lent nowhere */
             continue;
         }
@@ -177,7 +174,7 @@ static long collect(void)
             continue;     /* never touched: nothing tells whether it is still there */
         bool gone = true; /* the client unmapped every page itself */
         for (uint64_t pg = 0; gone && pg < mp->len / POOL_PAGE; pg++)
-            if (mp->pages[pg] && pool_lent(pool_page(host.pool, mp->pages[pg] - 1)) > 0)
+            if (mp->pages[pg] && pool_lent(host.pool, pool_page(host.pool, mp->pages[pg] - 1)) > 0)
                 gone = false;
         if (gone)
             release(mp);
@@ -252,8 +249,7 @@ static long fault(uint64_t addr, unsigned access, uint64_t cookie, uint64_t star
         mp->present++;
     mp->pages[pg] = (uint32_t)pool_index(host.pool, page) + 1;
     faults++;
-    return hm_syscall3(HM_SYS_PAGE_MAP, (uintptr_t)page, addr & ~(uint64_t)(POOL_PAGE - 1),
-                       mp->prot);
+    return host.k->map(page, addr & ~(uint64_t)(POOL_PAGE - 1), mp->prot);
 }
 
 long mm_handle(struct hm_msg *m)

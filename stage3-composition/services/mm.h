@@ -20,7 +20,21 @@
 
 struct tmpfs;
 
+/** What the memory manager asks of the kernel, on behalf of the process
+ *  that made the call being served (its client, or the faulting process):
+ *  the pagers' calls (uapi/hm/pager.h).  A process's host makes them as
+ *  system calls (mm_user.c), the kernel's (IC0) as function calls. */
+struct mm_kernel {
+    long (*region)(uint64_t va, uint64_t len, unsigned prot, uint64_t cookie);
+    long (*map)(void *page, uint64_t dst, unsigned prot); /* lend a page of the pool */
+    long (*unmap)(uint64_t va, uint64_t len);
+    uint32_t (*caller)(void);    /* the process's id */
+    bool (*alive)(uint32_t pid); /* whether that process still exists */
+};
+extern const struct mm_kernel mm_user_kernel;
+
 struct mm_host {
+    const struct mm_kernel *k;
     struct pool *pool; /* where anonymous pages (and copies) come from */
     struct tmpfs *fs;  /* coalesced: the page cache itself; NULL when separated */
     /* separated: the file system, by IPC (bytes moved, or an error) */

@@ -1,43 +1,41 @@
 // SPDX-License-Identifier: MIT
-/* pool.c - a service's pages, in chunks from the kernel (pool.h). */
-#include <string.h>
-#include "hm.h"
-#include <hm/pager.h>
+/* pool.c - a service's pages, in chunks from the kernel (pool.h).
+ * Freestanding: it runs in a process and in the kernel alike. */
 #include "pool.h"
 
-void pool_init(struct pool *p, uintptr_t base, unsigned slot_base, unsigned limit_pages, bool lends)
+void pool_init(struct pool *p, const struct pool_ops *ops, unsigned limit_pages)
 {
-    memset(p, 0, sizeof(*p));
-    p->base = base;
-    p->slot_base = slot_base;
+    __builtin_memset(p, 0, sizeof(*p));
+    p->ops = ops;
     p->limit = limit_pages < POOL_MAX_PAGES ? limit_pages : POOL_MAX_PAGES;
-    p->lends = lends;
     p->spare = -1;
 }
 
 long pool_index(const struct pool *p, const void *page)
 {
     uintptr_t a = (uintptr_t)page;
-    if (a < p->base || a >= p->base + (uintptr_t)POOL_MAX_CHUNKS * POOL_CHUNK ||
-        (a & (POOL_PAGE - 1)))
+    if (a & (POOL_PAGE - 1))
         return -1;
-    return (long)((a - p->base) / POOL_PAGE);
+    for (unsigned c = 0; c < POOL_MAX_CHUNKS; c++)
+        if (p->chunk_mapped[c] && a >= p->chunk_va[c] && a < p->chunk_va[c] + POOL_CHUNK)
+            return (long)(c * POOL_CHUNK_PAGES + (a - p->chunk_va[c]) / POOL_PAGE);
+    return -1;
 }
 
-long pool_lent(const void *page)
+long pool_lent(const struct pool *p, const void *page)
 {
-    return hm_syscall1(HM_SYS_PAGE_LENT, (unsigned long)page);
+    return p->ops->lent ? p->ops->lent(p->ops->ctx, page) : 0;
 }
 
-/* Zero a page: DC ZVA a block at a time where EL0 may (the kernel sets
- * SCTLR_EL1.DZE), else memset. */
+/* Zero a page: DC ZVA a block at a time where allowed (at EL0 the kernel
+ * sets SCTLR_EL1.DZE), else memset. */
 static void zero_page(void *page)
 {
     uint64_t dczid;
     __asm__("mrs %0, dczid_el0" : "=r"(dczid));
     uint64_t bs = 4ul << (dczid & 15);
     if ((dczid & 16) || bs > POOL_PAGE) {
-        memset(page, 0, POOL_PAGE);
+        __builtin_memset(page, 0, POOL_PAGE);
         return;
     }
     for (char *a = page, *e = a + POOL_PAGE; a < e; a += bs)
@@ -46,14 +44,10 @@ static void zero_page(void *page)
 
 static bool chunk_map(struct pool *p, unsigned c)
 {
-    unsigned slot = p->slot_base + c;
-    void *va = (void *)(p->base + (uintptr_t)c * POOL_CHUNK);
-    if (hm_mem_create(POOL_CHUNK, slot) < 0)
+    void *va = p->ops->get(p->ops->ctx, c);
+    if (!va)
         return false;
-    if (hm_mem_map(slot, va, HM_PROT_READ | HM_PROT_WRITE) < 0) {
-        hm_cap_delete(slot);
-        return false;
-    }
+    p->chunk_va[c] = (uintptr_t)va;
     p->chunk_mapped[c] = true;
     /* Its pages onto the free list, the lowest first out. */
     for (unsigned i = (c + 1) * POOL_CHUNK_PAGES; i-- > c * POOL_CHUNK_PAGES;) {
@@ -75,8 +69,7 @@ static void chunk_unmap(struct pool *p, unsigned c)
         else
             link = &p->next[*link - 1];
     }
-    hm_unmap((void *)(p->base + (uintptr_t)c * POOL_CHUNK), POOL_CHUNK);
-    hm_cap_delete(p->slot_base + c);
+    p->ops->put(p->ops->ctx, c, (void *)p->chunk_va[c]);
     p->chunk_mapped[c] = false;
 }
 
@@ -131,7 +124,7 @@ void pool_free(struct pool *p, void *page)
     if (i < 0 || p->state[i] != POOL_USED)
         return; /* not ours, or freed twice: a bug in the service, ignored */
     p->held--;
-    if (p->lends && pool_lent(page) > 0) {
+    if (pool_lent(p, page) > 0) {
         p->state[i] = POOL_DEFERRED; /* still mapped somewhere */
         p->deferred++;
         return;
@@ -143,7 +136,7 @@ unsigned pool_collect(struct pool *p)
 {
     unsigned n = 0;
     for (unsigned i = 0; p->deferred && i < POOL_MAX_PAGES; i++) {
-        if (p->state[i] == POOL_DEFERRED && pool_lent(pool_page(p, i)) == 0) {
+        if (p->state[i] == POOL_DEFERRED && pool_lent(p, pool_page(p, i)) == 0) {
             p->deferred--;
             release(p, i);
             n++;

@@ -9,7 +9,8 @@
  * time) until pool_trim() or until another one empties.  Pages of memory objects are
  * what a pager can lend (uapi/hm/pager.h); a lending pool (`lends`) frees a
  * page only once the kernel says it is mapped nowhere, and keeps the rest
- * aside until then (pool_collect()).
+ * aside until then (pool_collect()).  The chunks come through ops: the
+ * same pool serves a process (IC2) and the kernel (IC0).
  * Not thread-safe: the service serialises.
  */
 #ifndef POOL_H
@@ -25,11 +26,23 @@
 #define POOL_MAX_CHUNKS 32                        /* 32 MiB at most */
 #define POOL_MAX_PAGES (POOL_MAX_CHUNKS * POOL_CHUNK_PAGES)
 
+/** Where a pool's chunks come from: a user host's memory objects
+ *  (pool_user.c) or, in the kernel, the kernel's (kernel/mm_ic0.c). */
+struct pool_ops {
+    /** Chunk number c: POOL_CHUNK bytes of a memory object, zeroed and
+     *  mapped read-write, its address; NULL if there is no memory. */
+    void *(*get)(void *ctx, unsigned c);
+    /** Give chunk c (at va) back. */
+    void (*put)(void *ctx, unsigned c, void *va);
+    /** How many times the page is lent now (NULL: never lent). */
+    long (*lent)(void *ctx, const void *page);
+    void *ctx;
+};
+
 struct pool {
-    uintptr_t base;                       /* chunk i at base + i * POOL_CHUNK */
-    unsigned slot_base;                   /* chunk i's memory capability in slot slot_base + i */
+    const struct pool_ops *ops;
+    uintptr_t chunk_va[POOL_MAX_CHUNKS];  /* where chunk c is, while mapped */
     unsigned limit;                       /* pages it may hold at most (the memory budget) */
-    bool lends;                           /* its pages may be lent to other processes */
     unsigned held;                        /* pages in use */
     unsigned deferred;                    /* freed but still lent somewhere: not reusable yet */
     uint32_t chunk_used[POOL_MAX_CHUNKS]; /* pages in use (or deferred) per chunk; */
@@ -47,11 +60,9 @@ enum {
     POOL_FREE_ZERO = 3 /* free and still zero (fresh from the kernel) */
 };
 
-/** An empty pool: chunks go at [base, base + POOL_MAX_CHUNKS * POOL_CHUNK)
- *  (address space the caller reserved) with capabilities in slots
- *  slot_base.., at most limit_pages pages held. */
-void pool_init(struct pool *p, uintptr_t base, unsigned slot_base, unsigned limit_pages,
-               bool lends);
+/** An empty pool whose chunks come through ops, at most limit_pages
+ *  pages held. */
+void pool_init(struct pool *p, const struct pool_ops *ops, unsigned limit_pages);
 /** A zeroed page, or NULL (the limit reached, or the kernel has no memory). */
 void *pool_alloc(struct pool *p);
 /** Give a page back (deferred while the kernel says it is lent). */
@@ -64,9 +75,20 @@ unsigned pool_collect(struct pool *p);
 long pool_index(const struct pool *p, const void *page);
 static inline void *pool_page(const struct pool *p, unsigned index)
 {
-    return (void *)(p->base + (uintptr_t)index * POOL_PAGE);
+    return (void *)(p->chunk_va[index / POOL_CHUNK_PAGES] +
+                    (uintptr_t)(index % POOL_CHUNK_PAGES) * POOL_PAGE);
 }
-/** How many times the kernel says the page is lent now (0 if never). */
-long pool_lent(const void *page);
+/** How many times the page is lent now (0 if never). */
+long pool_lent(const struct pool *p, const void *page);
+
+/* A user host's chunks (pool_user.c): memory objects in capability slots
+ * slot_base.., mapped at base + c * POOL_CHUNK (address space it reserved,
+ * POOL_MAX_CHUNKS chunks long); lent pages counted by the kernel. */
+struct pool_user {
+    uintptr_t base;
+    unsigned slot_base;
+};
+extern const struct pool_ops pool_user_ops;      /* ctx: a struct pool_user */
+extern const struct pool_ops pool_user_ops_lent; /* the same, for pages a pager lends */
 
 #endif

@@ -57,7 +57,7 @@ static long initrd_stat(unsigned index, char *name, size_t cap)
 static bool page_busy(void *ctx, const void *page)
 {
     (void)ctx;
-    return pool_lent(page) > 0;
+    return pool_lent(&pool, page) > 0;
 }
 #endif
 
@@ -91,17 +91,22 @@ int main(const char *arg, unsigned long len)
 #else
     static const struct tmpfs_pages pages = { page_alloc, page_free, NULL, initrd_fill, NULL };
 #endif
+    static struct pool_user chunks;
+    static struct pool_ops ops;
     void *base = hm_va_reserve(POOL_MAX_PAGES);
+    chunks = (struct pool_user){ (uintptr_t)base, SLOT_POOL };
 #ifdef FS_MM_COALESCED
-    pool_init(&pool, (uintptr_t)base, SLOT_POOL, LIMIT_PAGES, true);
+    ops = pool_user_ops_lent; /* the memory manager lends the page cache's pages */
 #else
-    pool_init(&pool, (uintptr_t)base, SLOT_POOL, LIMIT_PAGES, false);
+    ops = pool_user_ops;
 #endif
+    ops.ctx = &chunks;
+    pool_init(&pool, &ops, LIMIT_PAGES);
     long r = base ? fs_init(&pages) : -HM_ENOMEM;
     if (r == 0)
         r = fs_import(initrd_stat) < 0 ? -HM_EIO : 0;
 #ifdef FS_MM_COALESCED
-    mm_init(&(struct mm_host){ &pool, fs_tmpfs(), NULL, NULL });
+    mm_init(&(struct mm_host){ &mm_user_kernel, &pool, fs_tmpfs(), NULL, NULL });
     if (r == 0)
         r = hm_service_register(mm_entry, 16384, 4, SLOT_MM);
     if (r == 0)

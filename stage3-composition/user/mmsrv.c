@@ -80,9 +80,14 @@ int main(const char *arg, unsigned long len)
 {
     (void)arg;
     (void)len;
+    static struct pool_user chunks;
+    static struct pool_ops ops;
     void *base = hm_va_reserve(POOL_MAX_PAGES);
-    pool_init(&pool, (uintptr_t)base, SLOT_POOL, MM_LIMIT_PAGES, true);
-    mm_init(&(struct mm_host){ &pool, NULL, file_read, file_write });
+    chunks = (struct pool_user){ (uintptr_t)base, SLOT_POOL };
+    ops = pool_user_ops_lent;
+    ops.ctx = &chunks;
+    pool_init(&pool, &ops, MM_LIMIT_PAGES);
+    mm_init(&(struct mm_host){ &mm_user_kernel, &pool, NULL, file_read, file_write });
     /* Connect to the file system now (it is started just before us): the
      * connection then exists from the start, not from the first file
      * mapping on (the kernel's leak check compares with the boot). */
