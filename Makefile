@@ -275,14 +275,16 @@ grade: | deps
 	    $(PYTHON) tools/run_tests.py --stage $(STAGE) --grade $(word $(STAGE),$(ALL_STAGES))
 
 # A stage may list configurations its benchmarks must also run in
-# (bench-variants: name:CONFIG_X=y ...); each is built and run after the
-# default one, as VARIANT=name KCONFIG=CONFIG_X=y.
+# (bench-variants: name:CONFIG_X=y[,CONFIG_Y=y] ...); each is built and run
+# after the default one, as VARIANT=name KCONFIG="CONFIG_X=y CONFIG_Y=y".
+comma := ,
 bench: $(KIMAGE)
 	$(Q)$(PYTHON) tools/bench.py --board $(BOARD) --stage $(STAGE) --kernel $(KIMAGE) --config $(O)/.config \
 	    --budgets $(wildcard $(addsuffix /bench/budgets.txt,$(STAGE_DIRS)))
 	$(Q)$(foreach v,$(if $(VARIANT),,$(bench-variants)),\
 	    $(MAKE) --no-print-directory bench STAGE=$(STAGE) BOARD=$(BOARD) \
-	        VARIANT=$(word 1,$(subst :, ,$(v))) KCONFIG=$(word 2,$(subst :, ,$(v))) &&) true
+	        VARIANT=$(word 1,$(subst :, ,$(v))) \
+	        KCONFIG="$(subst $(comma), ,$(word 2,$(subst :, ,$(v))))" &&) true
 
 # ---- the LMbench-style suite and the Linux baseline (tools/lmbench/) ------
 -include tools/lmbench/lmbench.mk

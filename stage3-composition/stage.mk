@@ -16,9 +16,13 @@ user-inc += $(S3)/user/lib $(S3)/services $(S3)/kernel/include/uapi
 # The file system service, services/fs.c over services/tmpfs.c, placed by
 # configuration: linked into the kernel (IC0) or its own process (IC2).
 ifeq ($(CONFIG_FS_IC0),y)
-kernel-y += $(S3)/kernel/fs_ic0.c $(S3)/services/fs.c $(S3)/services/tmpfs.c
-$(O)/obj/$(S3)/services/%.c.o: EXTRA_CFLAGS := -DFS_CLASS=0 -Istage1-ipc/kernel/include/uapi
+kernel-y += $(S3)/kernel/fs_ic0.c $(S3)/services/fs.c $(S3)/services/tmpfs.c $(S3)/services/pool.c
+$(O)/obj/$(S3)/services/%.c.o: EXTRA_CFLAGS := -DFS_CLASS=0 -Istage1-ipc/kernel/include/uapi \
+    -I$(S3)/kernel/include/uapi
 $(O)/obj/$(S3)/kernel/fs_ic0.c.o: EXTRA_CFLAGS := -Istage1-ipc/kernel/include/uapi
+ifeq ($(CONFIG_FS_MM_COALESCED),y)
+kernel-y += $(S3)/services/mm.c # coalesced in the kernel: the memory manager in IC0 too
+endif
 else
 user-progs += fssrv
 fssrv-src := $(S3)/user/fssrv.c $(S3)/services/fs.c $(S3)/services/tmpfs.c $(S3)/services/pool.c \
@@ -30,8 +34,10 @@ endif
 # The memory manager: its own process beside the file system (separated),
 # or linked into the file system's (coalesced).  Same source, services/mm.c.
 ifeq ($(CONFIG_FS_MM_COALESCED),y)
+ifneq ($(CONFIG_FS_IC0),y)
 fssrv-src += $(S3)/services/mm.c $(S3)/services/mm_user.c
 fssrv-cflags += -DFS_MM_COALESCED
+endif
 else
 user-progs += mmsrv
 mmsrv-src := $(S3)/user/mmsrv.c $(S3)/services/mm.c $(S3)/services/mm_user.c \
@@ -61,6 +67,7 @@ user-progs += bench3
 bench3-src := $(S3)/bench/bench3.c
 bench3-path := bin/bench3
 bench-variants += coalesced:CONFIG_FS_MM_COALESCED=y
+bench-variants += ic0-coalesced:CONFIG_FS_IC0=y,CONFIG_FS_MM_COALESCED=y
 
 # Host unit tests of the tmpfs core (ASan + UBSan).
 host-tests += tmpfs_test

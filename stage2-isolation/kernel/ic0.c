@@ -26,6 +26,7 @@ extern const struct ic0_service __ic0_services_start[], __ic0_services_end[];
  * each before the count that makes it visible.  The IC1 gate's fast path
  * (ic1_gate.S) reads them too. */
 const struct ic0_service *ic0_table[IC0_MAX_SERVICES];
+static struct service *ic0_objects[IC0_MAX_SERVICES]; /* the service object of each */
 unsigned ic0_ntable;
 /* By handle: the domain of an IC1 service, NULL otherwise (ic1_gate.S). */
 struct ic1_domain *ic0_ic1_targets[IC0_MAX_SERVICES];
@@ -52,6 +53,7 @@ int ic0_publish(const struct ic0_service *d)
     int err = ipc_name_insert(d->name, s);
     if (err == 0) {
         ic0_table[ic0_ntable] = d;
+        ic0_objects[ic0_ntable] = s;
         ic0_ic1_targets[ic0_ntable] = d->ic1;
         __atomic_store_n(&ic0_ntable, ic0_ntable + 1, __ATOMIC_RELEASE);
     }
@@ -101,6 +103,15 @@ call_with(struct trap_frame *tf, struct service *s, uint32_t badge, void *buf, u
     tf->x[4] = m.w[3];
     tf->x[5] = buf && m.len <= buf_size ? m.len : 0; /* a reply longer than the buffer: none */
     return status;
+}
+
+struct service *ic0_service_object(const struct ic0_service *d)
+{
+    unsigned n = __atomic_load_n(&ic0_ntable, __ATOMIC_ACQUIRE);
+    for (unsigned i = 0; i < n; i++)
+        if (ic0_table[i] == d)
+            return ic0_objects[i];
+    return NULL;
 }
 
 long ic0_call(struct trap_frame *tf, struct service *s, uint32_t badge)

@@ -23,7 +23,9 @@
  *       read(), mapped and every page touched, still mapped): the pages the
  *       file system and the memory manager hold between them.
  *
- * <composition> is what the memory manager says it is (MM_INFO).  Counts
+ * <composition> is what the memory manager says it is (MM_INFO), with
+ * "_ic0" when the file system is linked into the kernel (and, coalesced,
+ * the memory manager with it: make bench runs that one too).  Counts
  * are instructions under QEMU -icount shift=0, not hardware time; a round
  * that a timer tick interrupted is measured again.
  */
@@ -184,7 +186,12 @@ int main(const char *arg, unsigned long len)
         r = fs_info(NULL, &fs_base, NULL);
     if (r < 0)
         fail("mm_info", r);
-    const char *comp = base.composition == MM_COALESCED ? "coalesced" : "separated";
+    /* The composition, and "_ic0" when the file system is in the kernel
+     * (FS_INFO's w3 is its class). */
+    long fs_class = fs_isolation_class();
+    const char *comp = base.composition == MM_COALESCED ?
+                               (fs_class == 0 ? "coalesced_ic0" : "coalesced") :
+                               (fs_class == 0 ? "separated_ic0" : "separated");
     uint64_t kib = footprint(&base, fs_base); /* first: nothing else cached yet */
     int fd = make_file("/bench3");
     uint64_t fault = file_pagefault(fd);

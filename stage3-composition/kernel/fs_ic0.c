@@ -2,41 +2,93 @@
 /*
  * fs_ic0.c - the file system service placed in IC0 (CONFIG_FS_IC0): linked
  * into the kernel.  The source is services/fs.c over services/tmpfs.c,
- * unchanged; this gives it frames for pages (through the linear map) and a
- * lock, and publishes it as "fs".  The client's shared buffer reaches the
- * handler through the linear map (stage 2's IC0 calls with a buffer).
+ * unchanged; this gives it pages (a pool of the kernel's memory objects,
+ * services/pool.h, reached through the linear map) and a lock, and
+ * publishes it as "fs".  The client's shared buffer reaches the handler
+ * through the linear map (stage 2's IC0 calls with a buffer).
+ *
+ * Coalesced (CONFIG_FS_MM_COALESCED), the memory manager (services/mm.c)
+ * is linked in with it, as "mm": one pool and one lock for the page cache
+ * and anonymous memory, a file fault maps the page cache's own page, and
+ * its pager calls are function calls of kernel/pager.c: a page fault goes
+ * from the exception to the memory manager and back without any IPC.
  */
 #include <kernel.h>
 #include <ic0.h>
 #include <mm.h>
+#include <pager.h>
 #include <proc.h>
+#include <sched.h>
 #include <string.h>
 #include <arch/spinlock.h>
 #include <uapi/hm/syscall.h>
+#include "../services/fs_proto.h"
 #include "../services/fs_service.h"
+#include "../services/pool.h"
+#ifdef CONFIG_FS_MM_COALESCED
+#include "../services/mm.h"
+#endif
+
+void cap_unlock(void);
 
 static spinlock_t lock = SPINLOCK_INIT;
 static bool ready;
 
 /* Its memory budget, as the IC2 host's pool has (user/fssrv.c): past it
- * the page cache reclaims its clean pages, then writes fail with
+ * the page cache reclaims its clean pages, then calls fail with
  * -HM_ENOMEM, rather than the file system taking the kernel's last frame. */
 #define FS_IC0_PAGES (32u * 1024 * 1024 / PAGE_SIZE)
-static unsigned held;
+
+/* The pool's chunks: memory objects the kernel holds (maps = 1), so that
+ * their pages can be lent (a lent page holds its object, kernel/pager.c). */
+static struct memobj *chunk_obj[POOL_MAX_CHUNKS];
+static struct pool pool;
+
+static void *chunk_get(void *ctx, unsigned c)
+{
+    (void)ctx;
+    struct memobj *m;
+    if (memobj_create(POOL_CHUNK, &m) < 0)
+        return NULL;
+    spin_lock(&cap_lock);
+    m->maps = 1;
+    spin_unlock(&cap_lock);
+    chunk_obj[c] = m;
+    return phys_to_virt(m->pa); /* zeroed by the frame allocator */
+}
+
+static void chunk_put(void *ctx, unsigned c, void *va)
+{
+    (void)ctx;
+    (void)va;
+    memobj_unhold(chunk_obj[c]); /* freed once no page of it is lent any more */
+    chunk_obj[c] = NULL;
+}
+
+static long chunk_lent(void *ctx, const void *page)
+{
+    (void)ctx;
+    return pager_lent_count(virt_to_phys(page));
+}
+
+static const struct pool_ops chunk_ops = { chunk_get, chunk_put, chunk_lent, NULL };
 
 static void *page_alloc(void *ctx)
 {
     (void)ctx;
-    paddr_t pa = held < FS_IC0_PAGES ? frame_alloc(0) : 0; /* zeroed */
-    held += pa != 0;
-    return pa ? (void *)pa_to_linear(pa) : NULL;
+    return pool_alloc(&pool); /* zeroed */
 }
 
 static void page_free(void *ctx, void *page)
 {
     (void)ctx;
-    held--;
-    frame_free(linear_to_pa((uint64_t)page), 0);
+    pool_free(&pool, page); /* kept aside while a client maps it */
+}
+
+static bool page_busy(void *ctx, const void *page)
+{
+    (void)ctx;
+    return pool_lent(&pool, page) > 0;
 }
 
 /* The initramfs's files (fs_import), read straight from the archive. */
@@ -67,17 +119,89 @@ static long initrd_stat(unsigned index, char *name, size_t cap)
     return (long)size;
 }
 
+#ifdef CONFIG_FS_MM_COALESCED
+/* ---- the memory manager's kernel calls: kernel/pager.c, for the caller ---- */
+
+static const struct ic0_service mm_service;
+
+static struct service *mm_self(void)
+{
+    static struct service *s;
+    if (!s)
+        s = ic0_service_object(&mm_service);
+    return s;
+}
+
+/* An IC0 call runs on the caller's thread, in the caller's domain: the
+ * process asking (or faulting) is the current one. */
+static long k_region(uint64_t va, uint64_t len, unsigned prot, uint64_t cookie)
+{
+    return pager_region_add(current()->proc, mm_self(), va, len, prot, cookie);
+}
+
+static long k_map(void *page, uint64_t dst, unsigned prot)
+{
+    long i = pool_index(&pool, page);
+    if (i < 0)
+        return -HM_EFAULT;
+    return pager_lend(current()->proc, mm_self(), chunk_obj[i / POOL_CHUNK_PAGES],
+                      virt_to_phys(page), dst, prot);
+}
+
+static long k_unmap(uint64_t va, uint64_t len)
+{
+    return pager_unmap_range(current()->proc, mm_self(), va, len);
+}
+
+static uint32_t k_caller(void)
+{
+    return current()->proc->pid;
+}
+
+static bool k_alive(uint32_t pid)
+{
+    return pager_pid_alive(pid);
+}
+
+static const struct mm_kernel kernel_calls = { k_region, k_map, k_unmap, k_caller, k_alive };
+#endif
+
+/* On first use: IC0 services are published before the allocator's users. */
+static bool init_locked(void)
+{
+    static const struct tmpfs_pages pages = {
+        .alloc = page_alloc, .free = page_free, .fill = initrd_fill, .busy = page_busy
+    };
+    if (ready)
+        return true;
+    pool_init(&pool, &chunk_ops, FS_IC0_PAGES);
+    ready = fs_init(&pages) == 0 && fs_import(initrd_stat) >= 0;
+#ifdef CONFIG_FS_MM_COALESCED
+    mm_init(&(struct mm_host){ &kernel_calls, &pool, fs_tmpfs(), NULL, NULL });
+#endif
+    return ready;
+}
+
 static long fs_ic0(struct hm_msg *m)
 {
-    static const struct tmpfs_pages pages = { .alloc = page_alloc,
-                                              .free = page_free,
-                                              .fill = initrd_fill };
     spin_lock(&lock);
-    if (!ready) /* on first use: IC0 services are published before the allocator's users */
-        ready = fs_init(&pages) == 0 && fs_import(initrd_stat) >= 0;
-    long r = ready ? fs_handle(m) : -HM_EIO;
+    long r = init_locked() ? fs_handle(m) : -HM_EIO;
+    if (m->w[0] == FS_TRIM && r >= 0) /* the file system's clean pages, then the pool's spare */
+        pool_trim(&pool);
     spin_unlock(&lock);
     return r;
 }
 
 IC0_SERVICE(fs_service, "fs", fs_ic0);
+
+#ifdef CONFIG_FS_MM_COALESCED
+static long mm_ic0(struct hm_msg *m)
+{
+    spin_lock(&lock);
+    long r = init_locked() ? mm_handle(m) : -HM_EIO;
+    spin_unlock(&lock);
+    return r;
+}
+
+IC0_SERVICE(mm_service, "mm", mm_ic0);
+#endif

@@ -24,6 +24,7 @@
  * itself).
  */
 #include <kernel.h>
+#include <ic0.h>
 #include <ipc.h>
 #include <mm.h>
 #include <pager.h>
@@ -134,15 +135,9 @@ static const struct call_frame *serving(void)
     return f->kind == CALL_RECLAIM ? NULL : f;
 }
 
-long sys_pager_region(struct trap_frame *tf, struct proc *p)
+long pager_region_add(struct proc *caller, struct service *s, uint64_t va, uint64_t len,
+                      unsigned prot, uint64_t cookie)
 {
-    (void)p;
-    uint64_t va = tf->x[0], len = tf->x[1], cookie = tf->x[3];
-    unsigned prot = tf->x[2] > UINT32_MAX ? 0 : (unsigned)tf->x[2];
-    const struct call_frame *f = serving();
-    if (!f)
-        return -HM_EPERM;
-    struct proc *caller = f->caller;
     spin_lock(&caller->lock);
     int err = caller->torn_down ? -HM_EPIPE : vm_range_check(va, len);
     if (err == 0 && !vm_prot_valid(prot))
@@ -152,13 +147,23 @@ long sys_pager_region(struct trap_frame *tf, struct proc *p)
     if (err == 0 && caller->nregions == MAX_REGIONS)
         err = -HM_ENOSPC;
     if (err == 0) {
-        ipc_svc_hold(f->svc); /* the region keeps its pager's service */
+        ipc_svc_hold(s); /* the region keeps its pager's service */
         caller->regions[caller->nregions++] = (struct region){
-            .start = va, .end = va + len, .prot = prot, .mem_off = cookie, .pager = f->svc
+            .start = va, .end = va + len, .prot = prot, .mem_off = cookie, .pager = s
         };
     }
     spin_unlock(&caller->lock);
     return err;
+}
+
+long sys_pager_region(struct trap_frame *tf, struct proc *p)
+{
+    (void)p;
+    unsigned prot = tf->x[2] > UINT32_MAX ? 0 : (unsigned)tf->x[2];
+    const struct call_frame *f = serving();
+    if (!f)
+        return -HM_EPERM;
+    return pager_region_add(f->caller, f->svc, tf->x[0], tf->x[1], prot, tf->x[3]);
 }
 
 /* Where the pager's page at va is: its memory object and frame (under p->lock). */
@@ -184,49 +189,37 @@ static void replaced_page(void *ctx, uint64_t va, uint64_t pa)
     pager_page_unlent(pa);
 }
 
-long sys_page_map(struct trap_frame *tf, struct proc *p)
+/* Take one more lending of page pa of m (m held by the caller meanwhile). */
+static int lend_hold(struct memobj *m, paddr_t pa)
 {
-    uint64_t src = tf->x[0], dst = tf->x[1];
-    unsigned prot = tf->x[2] > UINT32_MAX ? 0 : (unsigned)tf->x[2];
-    const struct call_frame *f = serving();
-    /* decode: a call to serve, the destination, the page to lend */
-    if (!f)
-        return -HM_EPERM;
-    int err = vm_range_check(dst, PAGE_SIZE);
-    if (err < 0)
-        return err;
-    if (!vm_prot_valid(prot))
-        return -HM_EINVAL;
-    paddr_t spare = 0, pa = 0;
-    struct memobj *m = NULL;
+    paddr_t spare = 0;
+    int err;
     for (;;) {
-        spin_lock(&p->lock);
-        err = p->torn_down ? -HM_EPIPE : pager_page(p, src, prot, &m, &pa);
-        if (err == 0) {
-            spin_lock(&cap_lock);
-            err = lend_take(m, pa, &spare); /* from here the page cannot go away */
-            spin_unlock(&cap_lock);
-        }
-        spin_unlock(&p->lock);
+        spin_lock(&cap_lock);
+        err = lend_take(m, pa, &spare); /* from here the page cannot go away */
+        spin_unlock(&cap_lock);
         if (err != 1)
             break;
         spare = frame_alloc(0); /* the first page lent of m: its counts */
         if (!spare)
-            err = -HM_ENOMEM;
-        if (!spare)
-            break;
+            return -HM_ENOMEM;
     }
     if (spare)
         frame_free(spare, 0);
-    if (err < 0)
-        return err;
-    /* invoke: into the caller's paged region (nothing there changes on error) */
-    struct proc *caller = f->caller;
+    return err;
+}
+
+/* Put the lent page pa at dst in the caller's region paged by s (the
+ * lending already taken; given back on error). */
+static long map_lent(struct proc *caller, struct service *s, paddr_t pa, uint64_t dst,
+                     unsigned prot)
+{
+    long err = 0;
     spin_lock(&caller->lock);
     const struct region *r = caller->torn_down ? NULL : vm_region_at(caller, dst);
     if (!r)
         err = caller->torn_down ? -HM_EPIPE : -HM_EFAULT;
-    else if (r->pager != f->svc)
+    else if (r->pager != s)
         err = -HM_EPERM;
     else if (prot & ~r->prot)
         err = -HM_EPERM;
@@ -245,38 +238,89 @@ long sys_page_map(struct trap_frame *tf, struct proc *p)
     return err;
 }
 
+long pager_lend(struct proc *caller, struct service *s, struct memobj *m, paddr_t pa, uint64_t dst,
+                unsigned prot)
+{
+    long err = vm_range_check(dst, PAGE_SIZE);
+    if (err < 0)
+        return err;
+    if (!vm_prot_valid(prot))
+        return -HM_EINVAL;
+    pa = ALIGN_DOWN(pa, PAGE_SIZE);
+    if (pa < m->pa || pa >= memobj_end(m))
+        return -HM_EFAULT;
+    err = lend_hold(m, pa);
+    return err < 0 ? err : map_lent(caller, s, pa, dst, prot);
+}
+
+long sys_page_map(struct trap_frame *tf, struct proc *p)
+{
+    uint64_t src = tf->x[0], dst = tf->x[1];
+    unsigned prot = tf->x[2] > UINT32_MAX ? 0 : (unsigned)tf->x[2];
+    const struct call_frame *f = serving();
+    /* decode: a call to serve, the destination, the page to lend */
+    if (!f)
+        return -HM_EPERM;
+    int err = vm_range_check(dst, PAGE_SIZE);
+    if (err < 0)
+        return err;
+    if (!vm_prot_valid(prot))
+        return -HM_EINVAL;
+    paddr_t pa = 0, spare = 0;
+    struct memobj *m = NULL;
+    for (;;) { /* under p->lock, so that the pager cannot unmap the page meanwhile */
+        spin_lock(&p->lock);
+        err = p->torn_down ? -HM_EPIPE : pager_page(p, src, prot, &m, &pa);
+        if (err == 0) {
+            spin_lock(&cap_lock);
+            err = lend_take(m, pa, &spare); /* from here the page cannot go away */
+            spin_unlock(&cap_lock);
+        }
+        spin_unlock(&p->lock);
+        if (err != 1)
+            break;
+        spare = frame_alloc(0); /* the first page lent of m: its counts */
+        if (!spare) {
+            err = -HM_ENOMEM;
+            break;
+        }
+    }
+    if (spare)
+        frame_free(spare, 0);
+    if (err < 0)
+        return err;
+    /* invoke: into the caller's paged region (nothing there changes on error) */
+    return map_lent(f->caller, f->svc, pa, dst, prot);
+}
+
+long pager_lent_count(paddr_t pa)
+{
+    spin_lock(&cap_lock);
+    int i = lend_find(pa);
+    long n = i < 0 ? 0 : lends[i].count[(pa - lends[i].m->pa) / PAGE_SIZE];
+    spin_unlock(&cap_lock);
+    return n;
+}
+
 long sys_page_lent(struct trap_frame *tf, struct proc *p)
 {
     struct memobj *m;
     paddr_t pa;
     spin_lock(&p->lock);
     int err = p->torn_down ? -HM_EPIPE : pager_page(p, tf->x[0], HM_PROT_READ, &m, &pa);
-    long n = 0;
-    if (err == 0) {
-        spin_lock(&cap_lock);
-        int i = lend_find(pa);
-        n = i < 0 ? 0 : lends[i].count[(pa - lends[i].m->pa) / PAGE_SIZE];
-        spin_unlock(&cap_lock);
-    }
     spin_unlock(&p->lock);
-    return err < 0 ? err : n;
+    return err < 0 ? err : pager_lent_count(pa);
 }
 
-long sys_pager_unmap(struct trap_frame *tf, struct proc *p)
+long pager_unmap_range(struct proc *caller, struct service *s, uint64_t va, uint64_t len)
 {
-    (void)p;
-    uint64_t va = tf->x[0], len = tf->x[1];
-    const struct call_frame *f = serving();
-    if (!f)
-        return -HM_EPERM;
-    struct proc *caller = f->caller;
     int err = vm_range_check(va, len);
     if (err < 0)
         return err;
     spin_lock(&caller->lock);
     for (unsigned i = 0; i < caller->nregions; i++) {
         const struct region *r = &caller->regions[i];
-        if (r->start < va + len && va < r->end && r->pager != f->svc)
+        if (r->start < va + len && va < r->end && r->pager != s)
             err = -HM_EPERM;
     }
     spin_unlock(&caller->lock);
@@ -285,20 +329,32 @@ long sys_pager_unmap(struct trap_frame *tf, struct proc *p)
     return err < 0 ? err : vm_unmap(caller, va, len);
 }
 
-long sys_proc_alive(struct trap_frame *tf, struct proc *p)
+long sys_pager_unmap(struct trap_frame *tf, struct proc *p)
 {
     (void)p;
-    long alive = 0;
+    const struct call_frame *f = serving();
+    return f ? pager_unmap_range(f->caller, f->svc, tf->x[0], tf->x[1]) : -HM_EPERM;
+}
+
+bool pager_pid_alive(unsigned pid)
+{
+    bool alive = false;
     struct list *n;
     spin_lock(&all_procs_lock);
     list_for_each(n, &all_procs)
     {
         const struct proc *q = list_entry(n, struct proc, all_node);
-        if (q->pid == tf->x[0] && !READ_ONCE(q->torn_down))
-            alive = 1;
+        if (q->pid == pid && !READ_ONCE(q->torn_down))
+            alive = true;
     }
     spin_unlock(&all_procs_lock);
     return alive;
+}
+
+long sys_proc_alive(struct trap_frame *tf, struct proc *p)
+{
+    (void)p;
+    return tf->x[0] <= UINT32_MAX && pager_pid_alive((unsigned)tf->x[0]);
 }
 
 /* ---- the fault --------------------------------------------------------------- */
@@ -310,9 +366,12 @@ static bool fault_is_write(const struct trap_frame *tf)
 }
 
 /* Call the pager of the paged region holding va, if any, for the current
- * thread stopped with registers tf (a fault call of `kind`).  Returns only
- * if there is none or the call cannot be made (then it says why). */
-static void call_pager(struct trap_frame *tf, uint64_t va, unsigned access, enum call_kind kind)
+ * thread stopped with registers tf (a fault call of `kind`).  A pager in
+ * a process is called by thread migration: this does not return.  One in
+ * the kernel (IC0) is a function call: its reply is handled here and true
+ * returned.  false: there is none, or the call cannot be made (then it
+ * says why). */
+static bool call_pager(struct trap_frame *tf, uint64_t va, unsigned access, enum call_kind kind)
 {
     struct thread *t = current();
     struct proc *p = t->proc;
@@ -324,7 +383,19 @@ static void call_pager(struct trap_frame *tf, uint64_t va, unsigned access, enum
         ipc_svc_hold(s);
     spin_unlock(&p->lock);
     if (!s)
-        return;
+        return false;
+    if (s->ic0) { /* stage 2's IC0: the pager is linked into the kernel */
+        struct hm_msg m = { .w = { va, access, cookie, start },
+                            .grant = HM_NO_SLOT,
+                            .badge = HM_FAULT_BADGE };
+        long status = s->ic0->handler ? ic0_invoke(s->ic0, &m) : -HM_ENOSYS; /* not IC1 */
+        ipc_svc_unhold(s);
+        if (kind == CALL_FAULT)
+            pager_replied(tf, status); /* returns if the instruction may run again */
+        else
+            pager_replied_syscall(tf, status);
+        return true;
+    }
     const char *why = "its pager is gone";
     if (!READ_ONCE(s->dead) && !proc_dying(s->server)) {
         uint64_t regs[8] = { 0,     va, access, cookie,
@@ -334,6 +405,7 @@ static void call_pager(struct trap_frame *tf, uint64_t va, unsigned access, enum
     }
     printk("pager: %s[%u] fault at 0x%lx not served: %s\n", p->name, p->pid, va, why);
     ipc_svc_unhold(s);
+    return false;
 }
 
 bool pager_fault(struct trap_frame *tf)
@@ -345,8 +417,7 @@ bool pager_fault(struct trap_frame *tf)
     unsigned access = ec == ESR_EC_IABT_LOW ? HM_FAULT_EXEC :
                       fault_is_write(tf)    ? HM_FAULT_WRITE :
                                               HM_FAULT_READ;
-    call_pager(tf, tf->far, access, CALL_FAULT); /* returns only if it cannot */
-    return false;
+    return call_pager(tf, tf->far, access, CALL_FAULT); /* returns only if served in IC0, or not */
 }
 
 /* ---- a system call's user copy meeting an untouched page ------------------------
@@ -378,27 +449,30 @@ void pager_copy_failed(struct proc *p, uint64_t va, uint64_t len, bool write)
     }
 }
 
-void pager_syscall_fault(struct trap_frame *tf)
+bool pager_syscall_fault(struct trap_frame *tf)
 {
     struct thread *t = current();
     uint64_t va = t->pager_copy_va;
     t->pager_copy_va = 0; /* consumed */
     if (!va)
-        return;
+        return false;
     /* Each page a system call needs costs one call of its pager; the same
      * page again right after its pager said it was there means the pager
      * does not keep its word: after a few, the system call fails. */
     if (ALIGN_DOWN(va, PAGE_SIZE) == t->pager_last_va) {
         if (++t->pager_retries >= PAGER_SYSCALL_RETRIES) {
             t->pager_last_va = 0;
-            return;
+            return false;
         }
     } else {
         t->pager_last_va = ALIGN_DOWN(va, PAGE_SIZE);
         t->pager_retries = 0;
     }
-    call_pager(tf, va, t->pager_copy_write ? HM_FAULT_WRITE : HM_FAULT_READ, CALL_FAULT_SYSCALL);
+    if (call_pager(tf, va, t->pager_copy_write ? HM_FAULT_WRITE : HM_FAULT_READ,
+                   CALL_FAULT_SYSCALL))
+        return true;      /* served in the kernel: tf has the system call's result */
     t->pager_last_va = 0; /* no call made */
+    return false;
 }
 
 void syscall_dispatch(struct trap_frame *tf, unsigned imm);

@@ -15,7 +15,9 @@ void stage3_start_services(void)
 {
     /* The process manager starts (and keeps) the file system when it is
      * in IC2, and publishes "pm" once "fs" is up. */
-#if defined(CONFIG_FS_MM_COALESCED)
+#if defined(CONFIG_FS_MM_COALESCED) && defined(CONFIG_FS_IC0)
+    stage2_start_ic2("/bin/pmsrv", "", "pm"); /* "fs" and "mm" are in the kernel */
+#elif defined(CONFIG_FS_MM_COALESCED)
     stage2_start_ic2("/bin/pmsrv", "/bin/fssrv=fs", "pm"); /* fssrv is "mm" too */
 #elif defined(CONFIG_FS_IC2)
     stage2_start_ic2("/bin/pmsrv", "/bin/fssrv=fs /bin/mmsrv=mm", "pm");

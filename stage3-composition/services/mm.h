@@ -10,8 +10,8 @@
  *     cache's own page, mapped as it is.
  * The host serialises calls to mm_handle().
  */
-#ifndef MM_H
-#define MM_H
+#ifndef MM_SERVICE_H
+#define MM_SERVICE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -545,3 +545,10 @@ def test_bench_budgets_conditional_on_config(tmp_path):
     bud.write_text("stage2/d 10 insns when CONFIG_X\n")
     with pytest.raises(SystemExit, match="expected"):
         bench.load_budgets(bud, config)
+    # several conditions: all must hold
+    bud.write_text("stage3/x 1 insns if CONFIG_KV_IC0 CONFIG_STAGE2\n"
+                   "stage3/y 2 insns if CONFIG_KV_IC0 CONFIG_KV_IC2\n")
+    assert bench.load_budgets(bud, config) == {"stage3/x": (1, "insns")}
+    bud.write_text("stage3/z 1 insns if CONFIG_KV_IC0 KV_IC2\n")
+    with pytest.raises(SystemExit, match="expected"):
+        bench.load_budgets(bud, config)

@@ -9,7 +9,9 @@ CONFIG_FS_IC0 (the FS linked into the kernel, the client's shared buffer
 reached through the linear map; the file API suite, fs_test.c, and the
 memory manager's, mm_test.c, whose file mappings then go mm -> IC0 FS), and
 CONFIG_FS_MM_COALESCED (one process serving "fs" and "mm", one page cache
-mapped as it is, one LRU; every stage-3 suite).  The memory-pressure suite,
+mapped as it is, one LRU; every stage-3 suite), and both coalesced in
+the kernel (CONFIG_FS_IC0 with CONFIG_FS_MM_COALESCED: the pager is an IC0
+service).  The memory-pressure suite,
 reclaim_test.c, runs in all three.
 """
 import re
@@ -54,6 +56,24 @@ def test_mm_and_fs_suites_pass_coalesced(harness):
     names = (_suite(harness, "fs_test.c") + _suite(harness, "mm_test.c")
              + _suite(harness, "reclaim_test.c"))
     assert len(names) >= 12
+    for name in names:
+        ok, msg = verdict(r, f"stage3/{name}", token)
+        assert ok, msg
+    _all_passed(r, token)
+
+
+def test_all_suites_pass_coalesced_in_the_kernel(harness):
+    """The FS in IC0 and, coalesced, the memory manager with it: page faults
+    served by a pager linked into the kernel, without IPC."""
+    if not (harness.repo / "stage3-composition/services/mm.c").exists():
+        pytest.skip("stage 3 has no memory manager")
+    r, token = _boot_variant(harness, "ic0-coalesced",
+                             "CONFIG_FS_IC0=y CONFIG_FS_MM_COALESCED=y")
+    log = "\n".join(r.last_lines(40))
+    assert "ic0: service mm linked into the kernel" in r.text, log
+    assert "ic0: service fs linked into the kernel" in r.text, log
+    names = (_suite(harness, "fs_test.c") + _suite(harness, "mm_test.c")
+             + _suite(harness, "reclaim_test.c") + _suite(harness, "pm_test.c"))
     for name in names:
         ok, msg = verdict(r, f"stage3/{name}", token)
         assert ok, msg

@@ -500,8 +500,8 @@ void syscall_dispatch(struct trap_frame *tf, unsigned imm)
     }
 #ifdef CONFIG_STAGE3
     long r = syscalls[nr](tf, p);
-    if (unlikely(r == -HM_EFAULT))
-        pager_syscall_fault(tf); /* an untouched paged page: its pager, then again */
+    if (unlikely(r == -HM_EFAULT) && pager_syscall_fault(tf))
+        return; /* an untouched paged page: its pager, then the call again */
     tf->x[0] = (uint64_t)r;
 #else
     tf->x[0] = (uint64_t)syscalls[nr](tf, p);

@@ -49,6 +49,9 @@ void ic0_init(void);
 int ic0_publish(const struct ic0_service *d);
 /** The in-kernel service with handle h (svc_lookup()), NULL if none. */
 const struct ic0_service *ic0_service_at(long h);
+/** The kernel's service object of a published in-kernel service (it lives
+ *  for ever), NULL if d is not published. */
+struct service *ic0_service_object(const struct ic0_service *d);
 /** Call one: directly (IC0) or through the IC1 gate.  m->buf is not passed. */
 long ic0_invoke(const struct ic0_service *d, struct hm_msg *m);
 /** The service runtime of IC0 services (services/svc.h, which services

@@ -226,3 +226,10 @@ int fs_trim(void)
 {
     return (int)call(FS_TRIM, 0, 0, 0, NULL, 0, NULL, 0, NULL);
 }
+
+long fs_isolation_class(void)
+{
+    struct hm_msg m;
+    long r = call(FS_INFO, 0, 0, 0, NULL, 0, NULL, 0, &m);
+    return r < 0 ? r : (long)m.w[3];
+}

@@ -40,6 +40,9 @@ int fs_rename(const char *from, const char *to);
 long fs_readdir(int fd, unsigned index, char *name, size_t cap, struct fs_stat *st);
 /** The service's counts: inodes, pages held, open descriptors. */
 int fs_info(uint64_t *inodes, uint64_t *pages, uint64_t *open);
+/** The isolation class the file system runs in (0: linked into the
+ *  kernel, 2: its own process). */
+long fs_isolation_class(void);
 /** Have the service give back the memory it keeps for reuse (the clean
  *  pages of /initrd's files, which are read again when needed): how many
  *  pages it dropped. */
