@@ -2,8 +2,9 @@
 /*
  * init.c - /bin/init, the first user program the kernel starts.
  *
- * Stage 1 has no services yet, so init only decides from the boot mode what
- * to run:
+ * The system services of later stages are started by the kernel before
+ * init (stage2_start_ic2(), stage3_start_services()), so init only decides
+ * from the boot mode what to run:
  *   - test mode (bootarg `ktest`): run /bin/utest1, the user-level tests,
  *     wait for it and exit;
  *   - bench mode (bootarg `bench`): print boot_to_init, run /bin/bench1 the same way;
@@ -66,7 +67,8 @@ int main(const char *arg, unsigned long len)
         }
         return 0;
     }
-    hm_printf("init: ready (stage 1: no services yet; started nothing)\n");
+    hm_printf("init: ready; nothing to run outside `ktest` and `bench` boots (the system "
+              "services, from stage 2 on, were started by the kernel)\n");
     (void)boot_cycles;
     for (;;) {
         hm_sleep_ns(HM_NS_PER_S);
