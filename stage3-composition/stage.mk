@@ -36,13 +36,14 @@ endif
 ifeq ($(CONFIG_FS_MM_COALESCED),y)
 ifneq ($(CONFIG_FS_IC0),y)
 fssrv-src += $(S3)/services/mm.c $(S3)/services/mm_user.c
-fssrv-cflags += -DFS_MM_COALESCED
+fssrv-cflags += -DFS_MM_COALESCED $(if $(filter 1,$(TEST)),-DMM_TEST_OPS)
 endif
 else
 user-progs += mmsrv
 mmsrv-src := $(S3)/user/mmsrv.c $(S3)/services/mm.c $(S3)/services/mm_user.c \
              $(S3)/services/pool.c $(S3)/services/pool_user.c $(S3)/services/tmpfs.c
 mmsrv-path := bin/mmsrv
+mmsrv-cflags := $(if $(filter 1,$(TEST)),-DMM_TEST_OPS)
 endif
 
 # The process manager, in IC2: spawn, wait, kill, and it keeps the system

@@ -277,6 +277,11 @@ long mm_handle(struct hm_msg *m)
     }
     case MM_COLLECT:
         return collect();
+#ifdef MM_TEST_OPS
+    case MM_TEST_CRASH: /* a bug in the service: it faults mid-call */
+        *(volatile uint64_t *)(uintptr_t)m->w[1] = 0;
+        return 0;
+#endif
     default:
         return -HM_ENOSYS;
     }

@@ -242,6 +242,41 @@ UTEST(mm_pages_of_departed_clients_collected)
     UT_ASSERT_EQ(info().mappings, before.mappings);
 }
 
+/* The memory manager (in a process) crashing: a client keeps the pages it
+ * had (a lent page outlives its pager), its next fault ends it ("its pager
+ * is gone"), the kernel goes on, the process manager starts the service
+ * again, and new mappings work. */
+UTEST(mm_crash_leaves_mapped_pages_and_restarts)
+{
+    if (fs_isolation_class() == 0) { /* coalesced in the kernel: a fault there is the kernel's */
+        if (info().composition == MM_COALESCED) {
+            hm_printf("mm_test: the memory manager is in IC0: the crash is not tried\n");
+            return;
+        }
+    }
+    UT_ASSERT_EQ(ut_run_child("/bin/mmchild3", "crash", SLOT_CHILD),
+                 HM_EXIT_KILLED | HM_KILL_FAULT);
+    UT_ASSERT_EQ(hm_null(), 0); /* the kernel goes on */
+    /* our own connections may be to the one that died: the first calls
+     * learn that, then the library connects to the new one */
+    long r = -1;
+    for (int i = 0; i < 2000 && r != 0; i++) {
+        struct mm_info mi;
+        r = mm_info(&mi);
+        if (r != 0)
+            hm_sleep_ns(1000000);
+    }
+    UT_ASSERT_EQ(r, 0);
+    for (int i = 0; i < 2000 && (r = fs_info(NULL, NULL, NULL)) != 0; i++)
+        hm_sleep_ns(1000000);
+    UT_ASSERT_EQ(r, 0);
+    char *p;
+    UT_ASSERT_EQ(mm_map(HM_PAGE_SIZE, RW, (void **)&p), 0);
+    p[10] = 7;
+    UT_ASSERT_EQ(p[10], 7);
+    UT_ASSERT_EQ(mm_unmap(p, HM_PAGE_SIZE), 0);
+}
+
 /* Every test above gave back what it took: the memory manager holds no
  * page and no mapping (so the kernel's leak check after the run holds). */
 UTEST(mm_nothing_left_over)
