@@ -144,8 +144,8 @@ long pager_region_add(struct proc *caller, struct service *s, uint64_t va, uint6
         err = -HM_EINVAL;
     if (err == 0 && vm_overlaps(caller, va, va + len))
         err = -HM_EEXIST;
-    if (err == 0 && caller->nregions == MAX_REGIONS)
-        err = -HM_ENOSPC;
+    if (err == 0)
+        err = vm_regions_room(caller, 1);
     if (err == 0) {
         ipc_svc_hold(s); /* the region keeps its pager's service */
         caller->regions[caller->nregions++] = (struct region){

@@ -273,6 +273,50 @@ bool vm_overlaps(const struct proc *p, uint64_t start, uint64_t end)
     return false;
 }
 
+int vm_regions_room(struct proc *p, unsigned more)
+{
+    uint64_t need = (uint64_t)p->nregions + more;
+    unsigned order = p->regions_order;
+    while ((((uint64_t)PAGE_SIZE << order) / sizeof(struct region)) < need)
+        order++;
+    if (order == p->regions_order)
+        return 0;
+    if (need > MAX_REGIONS)
+        return -HM_ENOSPC;
+    paddr_t pa = frame_alloc(order);
+    if (!pa)
+        return -HM_ENOMEM;
+    struct region *r = phys_to_virt(pa);
+    memcpy(r, p->regions, p->nregions * sizeof(*r));
+    frame_free(p->regions_pa, p->regions_order);
+    p->regions = r;
+    p->regions_pa = pa;
+    p->regions_order = order;
+    return 0;
+}
+
+/* Records for at most a quarter of the array left: move them to a
+ * smaller one (with room to spare, so that map/unmap around an edge does
+ * not move them every time); under p->lock. */
+static void regions_shrink(struct proc *p)
+{
+    unsigned order = p->regions_order;
+    while (order > 0 && (uint64_t)p->nregions * 4 <=
+                                ((uint64_t)PAGE_SIZE << (order - 1)) / sizeof(struct region))
+        order--;
+    if (order == p->regions_order)
+        return;
+    paddr_t pa = frame_alloc(order);
+    if (!pa)
+        return; /* keep the bigger one */
+    struct region *r = phys_to_virt(pa);
+    memcpy(r, p->regions, p->nregions * sizeof(*r));
+    frame_free(p->regions_pa, p->regions_order);
+    p->regions = r;
+    p->regions_pa = pa;
+    p->regions_order = order;
+}
+
 struct region *vm_region_at(struct proc *p, uint64_t va)
 {
     for (unsigned i = 0; i < p->nregions; i++)
@@ -315,8 +359,9 @@ static int vm_map_anon_locked(struct proc *p, uint64_t va, uint64_t len, unsigne
         return -HM_EINVAL;
     if (vm_overlaps(p, va, va + len))
         return -HM_EEXIST;
-    if (p->nregions == MAX_REGIONS)
-        return -HM_ENOSPC;
+    err = vm_regions_room(p, 1);
+    if (err < 0)
+        return err;
     /* invoke: the builder undoes everything itself if memory runs out */
     err = pt_map_each(&p->pt, va, len, vm_prot_attrs(prot), anon_frame, anon_unframe, NULL);
     if (err < 0)
@@ -359,8 +404,8 @@ int vm_map_mem(struct proc *p, struct memobj *m, uint64_t va, unsigned prot)
     err = -HM_EEXIST;
     if (vm_overlaps(p, va, va + len))
         goto out;
-    err = -HM_ENOSPC;
-    if (p->nregions == MAX_REGIONS)
+    err = vm_regions_room(p, 1);
+    if (err < 0)
         goto out;
     err = p->torn_down ? -HM_EPIPE : pt_map(&p->pt, va, m->pa, len, vm_prot_attrs(prot));
     if (err < 0)
@@ -443,8 +488,9 @@ static int vm_unmap_locked(struct proc *p, uint64_t va, uint64_t len)
     }
     if (covered != len)
         return -HM_EINVAL;
-    if (p->nregions + splits > MAX_REGIONS)
-        return -HM_ENOSPC;
+    err = vm_regions_room(p, splits);
+    if (err < 0)
+        return err;
     /* invoke */
     struct unmap_ctx ctx = { p };
 #ifdef CONFIG_STAGE3
@@ -515,6 +561,7 @@ static int vm_unmap_locked(struct proc *p, uint64_t va, uint64_t len)
 #endif
         }
     }
+    regions_shrink(p);
     return 0;
 }
 
@@ -638,7 +685,7 @@ static void proc_free_memory(struct proc *p)
         p->asid = 0;
     }
     if (p->regions_pa) {
-        frame_free(p->regions_pa, 0);
+        frame_free(p->regions_pa, p->regions_order);
         p->regions_pa = 0;
         p->regions = NULL;
     }

@@ -21,7 +21,10 @@
 
 struct service;
 
-#define MAX_REGIONS (PAGE_SIZE / sizeof(struct region)) /* the regions array is one page */
+/* The regions array starts as one page and grows (doubling) up to
+ * 2^REGIONS_MAX_ORDER pages as a process maps more. */
+#define REGIONS_MAX_ORDER 4
+#define MAX_REGIONS ((PAGE_SIZE << REGIONS_MAX_ORDER) / sizeof(struct region))
 
 /** A memory object: physically contiguous pages that can be mapped. */
 struct memobj {
@@ -51,8 +54,9 @@ struct proc {
     struct cspace cs; /* slots: 2^cs_order frames at cs_pa */
     paddr_t cs_pa;
     unsigned cs_order;
-    struct region *regions; /* one page (MAX_REGIONS) */
+    struct region *regions; /* 2^regions_order pages (up to MAX_REGIONS records) */
     paddr_t regions_pa;
+    unsigned regions_order;
     unsigned nregions;
     struct list threads;
     unsigned nthreads;  /* own threads not yet exited */
@@ -135,6 +139,10 @@ bool vm_prot_valid(unsigned prot);
 uint64_t vm_prot_attrs(unsigned prot);
 bool vm_overlaps(const struct proc *p, uint64_t start, uint64_t end);
 struct region *vm_region_at(struct proc *p, uint64_t va);
+/** Room for `more` region records, growing the array if needed (under
+ *  p->lock; region pointers taken before it are stale): 0, -HM_ENOSPC
+ *  past MAX_REGIONS, -HM_ENOMEM. */
+int vm_regions_room(struct proc *p, unsigned more);
 void vm_tlb_flush_page(const struct proc *p, uint64_t va);
 
 /** Memory objects */

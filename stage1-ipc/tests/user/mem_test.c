@@ -240,6 +240,29 @@ static void mem_round(unsigned char *va)
     UT_ASSERT_EQ(hm_cap_delete(SLOT_MEM), 0);
 }
 
+/* Many mappings in one process: the kernel's region records grow past
+ * their first page (1,000 one-page regions, every other page, so that
+ * none touches the next), every one usable, and all of it comes back. */
+UTEST(user_map_many_regions)
+{
+    unsigned char *va = va_block(9);
+    const unsigned n = 1000;
+    struct ut_usage before;
+
+    ut_usage_settled(&before);
+    for (unsigned i = 0; i < n; i++) {
+        UT_ASSERT_EQ(hm_map(va + 2 * i * PAGE, PAGE, RW), 0);
+        va[2 * i * PAGE] = (unsigned char)i;
+    }
+    for (unsigned i = 0; i < n; i++)
+        UT_ASSERT_EQ(va[2 * i * PAGE], (unsigned char)i);
+    /* splitting one of them still finds room */
+    UT_ASSERT_EQ(hm_unmap(va, PAGE), 0);
+    for (unsigned i = 1; i < n; i++)
+        UT_ASSERT_EQ(hm_unmap(va + 2 * i * PAGE, PAGE), 0);
+    UT_ASSERT_USAGE_BACK(&before);
+}
+
 UTEST(user_mem_no_leak)
 {
     unsigned char *va = va_block(7);

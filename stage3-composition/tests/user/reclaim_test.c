@@ -135,7 +135,7 @@ UTEST(reclaim_anon_storm_and_the_composition)
     static void *maps[64];
     unsigned n = 0;
     long r = 0;
-    const size_t len = 1024 * 1024; /* few regions: a process has at most 73 */
+    const size_t len = 1024 * 1024; /* a region each: 1 MiB at a time */
     while (n < 64 && (r = mm_map(len, HM_PROT_READ | HM_PROT_WRITE | MM_POPULATE, &maps[n])) == 0) {
         ((volatile char *)maps[n])[len - 1] = 1; /* populated: no fault to serve */
         n++;
