@@ -253,6 +253,8 @@ UTEST(user_cap_copy_into_dead_process_refused)
     UT_ASSERT_EQ(hm_mem_create(HM_PAGE_SIZE, SLOT_A), 0);
     UT_ASSERT_EQ(hm_spawn("/bin/fault1", "ok", SLOT_CHILD), 0);
     UT_ASSERT_EQ(ut_wait_child(SLOT_CHILD, 2000), 0);
+    struct ut_usage settled; /* its last thread is freed on its CPU a little after */
+    ut_usage_settled(&settled);
     UT_ASSERT_ERR_UNCHANGED(hm_cap_copy(SLOT_A, SLOT_CHILD, 5, HM_RIGHT_READ), HM_EBADCAP);
     UT_ASSERT_EQ(hm_cap_revoke(SLOT_A), 0); /* no copy was made anywhere */
 }
