@@ -35,7 +35,7 @@ EXPECTED = {
     ("lat_clone", None), ("lat_pagefault", None), ("lat_mmap", None),
     ("bw_pipe", None), ("bw_unix", None),
     ("bw_mem", "rd"), ("bw_mem", "wr"), ("bw_mem", "cp"), ("bw_mem", "bcopy"),
-    ("bw_file_rd", None), ("bw_mmap_rd", None),
+    ("bw_file_rd", None), ("bw_file_wr", None), ("bw_mmap_rd", None),
 }
 
 
@@ -82,7 +82,7 @@ def test_smoke_every_benchmark_reports(suite, tmp_path):
     got = {(x["bench"], x["variant"]) for x in out["results"]}
     assert got == EXPECTED, f"missing {EXPECTED - got}, unexpected {got - EXPECTED}"
     assert all(x["value"] > 0 for x in out["results"]), text
-    assert out["done"] == (14, 0)
+    assert out["done"] == (15, 0)
     assert r.elapsed < 30, f"the smoke run took {r.elapsed:.1f} s"
 
 

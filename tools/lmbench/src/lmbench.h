@@ -137,6 +137,7 @@ int lat_pagefault_main(void);
 int lat_mmap_main(void);
 int bw_mem_main(void);
 int bw_file_rd_main(void);
+int bw_file_wr_main(void);
 int bw_mmap_rd_main(void);
 
 #endif /* LMBENCH_H */

@@ -54,6 +54,7 @@ static const struct bench benches[] = {
     { "bw_unix", bw_unix_main },             /* same over AF_UNIX */
     { "bw_mem", bw_mem_main },               /* rd wr cp bcopy */
     { "bw_file_rd", bw_file_rd_main },       /* read() + sum */
+    { "bw_file_wr", bw_file_wr_main },       /* pwrite() into an emptied file */
     { "bw_mmap_rd", bw_mmap_rd_main },       /* mmap + sum + munmap */
 };
 

@@ -15,6 +15,8 @@
  * the suite's pattern (word at offset o = o / 4), so every read is checked:
  *   bw_file_rd     read() the file in 64 KiB chunks, summing every chunk as
  *                  rd does
+ *   bw_file_wr     (not LMbench's) write the emptied file anew in 64 KiB
+ *                  pwrite()s: what stage 3's tmpfs_write measures
  *   bw_mmap_rd     mmap() the file, sum it as rd does, munmap()
  *   lat_pagefault  map a 16 MiB file and touch one word every 256 KiB,
  *                  going backwards (LMbench's stride); the figure is one
@@ -23,6 +25,7 @@
  *                  munmap()
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,7 +222,7 @@ struct file_ctx {
  * Make the benchmark's file and open it read-only into @c.
  * Returns 0 or -1 (reported).
  */
-static int file_open(struct file_ctx *c, const char *name, size_t size)
+static int file_open(struct file_ctx *c, const char *name, size_t size, int flags)
 {
     char path[256];
 
@@ -228,7 +231,7 @@ static int file_open(struct file_ctx *c, const char *name, size_t size)
         lm_fail(c->bench, NULL, "cannot create %s/%s: %s", lm_opts.dir, name, strerror(errno));
         return -1;
     }
-    c->fd = open(path, O_RDONLY);
+    c->fd = open(path, flags);
     unlink(path); /* the open descriptor keeps it until close */
     if (c->fd < 0) {
         lm_fail(c->bench, NULL, "cannot open %s: %s", path, strerror(errno));
@@ -260,6 +263,41 @@ static int run_file_rd(void *p, long n, uint64_t *ns)
     *ns += lm_now_ns() - t0;
     if (total != (long long)n * (long long)c->size || sum != (uint64_t)n * c->expected) {
         lm_fail(c->bench, NULL, "read %lld of %lld bytes, or the data was wrong", total,
+                (long long)n * (long long)c->size);
+        return -1;
+    }
+    return 0;
+}
+
+/* @n passes of emptying the file (untimed) and writing it anew with
+ * pwrite() in FILE_CHUNK pieces (timed), the page cache allocating as it
+ * goes; the bytes are checked once at the end. */
+static int run_file_wr(void *p, long n, uint64_t *ns)
+{
+    const struct file_ctx *c = p;
+    long long total = 0;
+
+    for (long i = 0; i < n; i++) {
+        if (ftruncate(c->fd, 0) != 0) {
+            lm_fail(c->bench, NULL, "ftruncate: %s", strerror(errno));
+            return -1;
+        }
+        uint64_t t0 = lm_now_ns();
+        for (size_t off = 0; off < c->size; off += FILE_CHUNK) {
+            ssize_t put = pwrite(c->fd, c->buf, FILE_CHUNK, (off_t)off);
+
+            if (put != FILE_CHUNK) {
+                break;
+            }
+            total += put;
+        }
+        *ns += lm_now_ns() - t0;
+    }
+    uint32_t back[64];
+    if (total != (long long)n * (long long)c->size ||
+        pread(c->fd, back, sizeof(back), (off_t)(c->size - FILE_CHUNK)) != (ssize_t)sizeof(back) ||
+        memcmp(back, c->buf, sizeof(back)) != 0) {
+        lm_fail(c->bench, NULL, "wrote %lld of %lld bytes, or the data read back was wrong", total,
                 (long long)n * (long long)c->size);
         return -1;
     }
@@ -371,6 +409,7 @@ struct file_bench {
 
 enum {
     FB_FILE_RD,
+    FB_FILE_WR,
     FB_MMAP_RD,
     FB_PAGEFAULT,
     FB_MMAP
@@ -378,6 +417,7 @@ enum {
 
 static const struct file_bench file_benches[] = {
     [FB_FILE_RD] = { "bw_file_rd", FILE_SIZE, run_file_rd, N_FILE_PASSES, 1, FILE_SIZE },
+    [FB_FILE_WR] = { "bw_file_wr", FILE_SIZE, run_file_wr, N_FILE_PASSES, 1, FILE_SIZE },
     [FB_MMAP_RD] = { "bw_mmap_rd", FILE_SIZE, run_mmap_rd, N_FILE_PASSES, 1, FILE_SIZE },
     [FB_PAGEFAULT] = { "lat_pagefault", FAULT_SIZE, run_pagefault, N_FAULT_PASSES, FAULTS, 0 },
     [FB_MMAP] = { "lat_mmap", MMAP_SIZE, run_mmap, N_MMAP, 1, 0 },
@@ -398,7 +438,10 @@ static int file_bench(const struct file_bench *d)
         return -1;
     }
     snprintf(name, sizeof(name), "%s.file", d->bench);
-    rc = file_open(&c, name, d->size);
+    bool writes = d->run == run_file_wr;
+    for (size_t i = 0; writes && i < FILE_CHUNK / 4; i++)
+        c.buf[i] = lm_pattern(i * 4); /* what each chunk writes */
+    rc = file_open(&c, name, d->size, writes ? O_RDWR : O_RDONLY);
     if (rc == 0) {
         rc = lm_measure(&op, lm_iters(d->n), &per_op);
         close(c.fd);
@@ -415,6 +458,11 @@ static int file_bench(const struct file_bench *d)
 int bw_file_rd_main(void)
 {
     return file_bench(&file_benches[FB_FILE_RD]);
+}
+
+int bw_file_wr_main(void)
+{
+    return file_bench(&file_benches[FB_FILE_WR]);
 }
 
 int bw_mmap_rd_main(void)
