@@ -63,53 +63,32 @@ static int make_file(const char *path)
     return fd;
 }
 
-/* Instructions per fault, the best of ROUNDS rounds not hit by a tick. */
-static uint64_t file_pagefault(int fd)
+/* Instructions per fault, the best of ROUNDS rounds not hit by a tick:
+ * each round maps FILE_BYTES (of file fd; fd < 0: anonymous memory),
+ * touches every page once from the end (timed) and unmaps. */
+static uint64_t pagefault(int fd)
 {
     uint64_t best = UINT64_MAX;
     for (unsigned round = 0; round < ROUNDS; round++) {
         for (unsigned a = 0; a < ATTEMPTS; a++) {
             volatile char *p;
-            long r = mm_map_file(fd, 0, FILE_BYTES, HM_PROT_READ, (void **)&p);
-            if (r < 0)
-                fail("mm_map_file", r);
-            long ticks = hm_info(HM_INFO_TICKS);
-            unsigned sum = 0;
-            uint64_t t0 = hm_cycles();
-            for (int pg = FILE_PAGES - 1; pg >= 0; pg--)
-                sum += (unsigned char)p[(unsigned)pg * HM_PAGE_SIZE + 1];
-            uint64_t c = hm_cycles() - t0;
-            bool clean = hm_info(HM_INFO_TICKS) == ticks;
-            if (sum != FILE_PAGES * (unsigned char)(1 * 7 + 1))
-                fail("file_pagefault: the mapping's bytes", (long)sum);
-            if ((r = mm_unmap((void *)p, FILE_BYTES)) < 0)
-                fail("mm_unmap", r);
-            if (c < best)
-                best = c;
-            if (clean)
-                break;
-        }
-    }
-    return best / FILE_PAGES;
-}
-
-/* Instructions per fault on anonymous memory (a zeroed page of the
- * memory manager's pool), the best round. */
-static uint64_t anon_pagefault(void)
-{
-    uint64_t best = UINT64_MAX;
-    for (unsigned round = 0; round < ROUNDS; round++) {
-        for (unsigned a = 0; a < ATTEMPTS; a++) {
-            volatile char *p;
-            long r = mm_map(FILE_BYTES, HM_PROT_READ | HM_PROT_WRITE, (void **)&p);
+            long r = fd >= 0 ? mm_map_file(fd, 0, FILE_BYTES, HM_PROT_READ, (void **)&p) :
+                               mm_map(FILE_BYTES, HM_PROT_READ | HM_PROT_WRITE, (void **)&p);
             if (r < 0)
                 fail("mm_map", r);
             long ticks = hm_info(HM_INFO_TICKS);
+            unsigned sum = 0;
             uint64_t t0 = hm_cycles();
-            for (int pg = FILE_PAGES - 1; pg >= 0; pg--)
-                p[(unsigned)pg * HM_PAGE_SIZE + 1] = 1;
+            for (int pg = FILE_PAGES - 1; pg >= 0; pg--) {
+                if (fd >= 0)
+                    sum += (unsigned char)p[(unsigned)pg * HM_PAGE_SIZE + 1];
+                else
+                    p[(unsigned)pg * HM_PAGE_SIZE + 1] = 1;
+            }
             uint64_t c = hm_cycles() - t0;
             bool clean = hm_info(HM_INFO_TICKS) == ticks;
+            if (fd >= 0 && sum != FILE_PAGES * (unsigned char)(1 * 7 + 1))
+                fail("file_pagefault: the mapping's bytes", (long)sum);
             if ((r = mm_unmap((void *)p, FILE_BYTES)) < 0)
                 fail("mm_unmap", r);
             if (c < best)
@@ -194,9 +173,9 @@ int main(const char *arg, unsigned long len)
                                (fs_class == 0 ? "separated_ic0" : "separated");
     uint64_t kib = footprint(&base, fs_base); /* first: nothing else cached yet */
     int fd = make_file("/bench3");
-    uint64_t fault = file_pagefault(fd);
+    uint64_t fault = pagefault(fd);
     uint64_t write = tmpfs_write(fd);
-    uint64_t anon = anon_pagefault();
+    uint64_t anon = pagefault(-1);
     fs_close(fd);
     fs_remove("/bench3");
     hm_printf("[BENCH] stage3/%s/file_pagefault %llu insns\n", comp, (unsigned long long)fault);

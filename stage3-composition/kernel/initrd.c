@@ -53,27 +53,15 @@ long sys_initrd_read(struct trap_frame *tf, struct proc *p)
     return err < 0 ? err : (long)len;
 }
 
-/* The strings of a system call: [s, s+len) with no NUL, copied into buf. */
-static int user_str(struct proc *p, uint64_t s, uint64_t len, char *buf, bool empty_ok)
-{
-    if (len > HM_NAME_MAX || (!empty_ok && len == 0))
-        return -HM_EINVAL;
-    int err = copy_from_user(p, buf, s, len);
-    buf[err < 0 ? 0 : len] = '\0';
-    return err < 0 ? err : memchr(buf, '\0', len) ? -HM_EINVAL : 0;
-}
-
-void cap_unlock(void);
-
 long sys_spawn_mem(struct trap_frame *tf, struct proc *p)
 {
     char name[HM_NAME_MAX + 1], arg[HM_NAME_MAX + 1];
     unsigned mslot = (unsigned)(tf->x[0] & 0xffff), slot = (unsigned)((tf->x[0] >> 16) & 0xffff);
     uint64_t size = tf->x[1];
     /* decode: the strings, the destination slot, the memory object */
-    int err = user_str(p, tf->x[2], tf->x[3], name, false);
+    int err = user_string(p, tf->x[2], tf->x[3], name, HM_NAME_MAX, false);
     if (err == 0)
-        err = user_str(p, tf->x[4], tf->x[5], arg, true);
+        err = user_string(p, tf->x[4], tf->x[5], arg, HM_NAME_MAX, true);
     if (err < 0)
         return err;
     if (tf->x[0] >> 32 || slot >= HM_CSPACE_SLOTS)
@@ -98,13 +86,5 @@ long sys_spawn_mem(struct trap_frame *tf, struct proc *p)
     struct proc *child;
     err = proc_spawn_image(name, phys_to_virt(m->pa), size, arg, tf->x[5], -1, &child);
     memobj_unhold(m);
-    if (err < 0)
-        return err;
-    spin_lock(&cap_lock);
-    err = cap_insert(&p->cs, slot, &child->obj, HM_RIGHTS_ALL);
-    cap_unlock();
-    if (err < 0) /* another thread of ours took the slot meanwhile */
-        proc_kill(child, HM_EXIT_KILLED | HM_KILL_OTHER);
-    proc_put(child);
-    return err;
+    return err < 0 ? err : give_child(p, slot, child);
 }

@@ -189,15 +189,28 @@ static void replaced_page(void *ctx, uint64_t va, uint64_t pa)
     pager_page_unlent(pa);
 }
 
-/* Take one more lending of page pa of m (m held by the caller meanwhile). */
-static int lend_hold(struct memobj *m, paddr_t pa)
+/* Take one more lending of a page: of *m at *pa (m held by the caller), or,
+ * with an owner, of the owner's page at src (found, and lent, under its
+ * lock, so that the owner cannot unmap it meanwhile; *m, *pa set). */
+static int lend_hold(struct proc *owner, uint64_t src, unsigned prot, struct memobj **m,
+                     paddr_t *pa)
 {
     paddr_t spare = 0;
     int err;
     for (;;) {
-        spin_lock(&cap_lock);
-        err = lend_take(m, pa, &spare); /* from here the page cannot go away */
-        spin_unlock(&cap_lock);
+        if (owner) {
+            spin_lock(&owner->lock);
+            err = owner->torn_down ? -HM_EPIPE : pager_page(owner, src, prot, m, pa);
+        } else {
+            err = 0;
+        }
+        if (err == 0) {
+            spin_lock(&cap_lock);
+            err = lend_take(*m, *pa, &spare); /* from here the page cannot go away */
+            spin_unlock(&cap_lock);
+        }
+        if (owner)
+            spin_unlock(&owner->lock);
         if (err != 1)
             break;
         spare = frame_alloc(0); /* the first page lent of m: its counts */
@@ -207,6 +220,13 @@ static int lend_hold(struct memobj *m, paddr_t pa)
     if (spare)
         frame_free(spare, 0);
     return err;
+}
+
+/* A page can be lent at dst with prot: 0 or the error. */
+static int lend_args_ok(uint64_t dst, unsigned prot)
+{
+    int err = vm_range_check(dst, PAGE_SIZE);
+    return err < 0 ? err : vm_prot_valid(prot) ? 0 : -HM_EINVAL;
 }
 
 /* Put the lent page pa at dst in the caller's region paged by s (the
@@ -241,15 +261,13 @@ static long map_lent(struct proc *caller, struct service *s, paddr_t pa, uint64_
 long pager_lend(struct proc *caller, struct service *s, struct memobj *m, paddr_t pa, uint64_t dst,
                 unsigned prot)
 {
-    long err = vm_range_check(dst, PAGE_SIZE);
+    long err = lend_args_ok(dst, prot);
     if (err < 0)
         return err;
-    if (!vm_prot_valid(prot))
-        return -HM_EINVAL;
     pa = ALIGN_DOWN(pa, PAGE_SIZE);
     if (pa < m->pa || pa >= memobj_end(m))
         return -HM_EFAULT;
-    err = lend_hold(m, pa);
+    err = lend_hold(NULL, 0, 0, &m, &pa);
     return err < 0 ? err : map_lent(caller, s, pa, dst, prot);
 }
 
@@ -261,36 +279,13 @@ long sys_page_map(struct trap_frame *tf, struct proc *p)
     /* decode: a call to serve, the destination, the page to lend */
     if (!f)
         return -HM_EPERM;
-    int err = vm_range_check(dst, PAGE_SIZE);
-    if (err < 0)
-        return err;
-    if (!vm_prot_valid(prot))
-        return -HM_EINVAL;
-    paddr_t pa = 0, spare = 0;
+    paddr_t pa = 0;
     struct memobj *m = NULL;
-    for (;;) { /* under p->lock, so that the pager cannot unmap the page meanwhile */
-        spin_lock(&p->lock);
-        err = p->torn_down ? -HM_EPIPE : pager_page(p, src, prot, &m, &pa);
-        if (err == 0) {
-            spin_lock(&cap_lock);
-            err = lend_take(m, pa, &spare); /* from here the page cannot go away */
-            spin_unlock(&cap_lock);
-        }
-        spin_unlock(&p->lock);
-        if (err != 1)
-            break;
-        spare = frame_alloc(0); /* the first page lent of m: its counts */
-        if (!spare) {
-            err = -HM_ENOMEM;
-            break;
-        }
-    }
-    if (spare)
-        frame_free(spare, 0);
-    if (err < 0)
-        return err;
+    int err = lend_args_ok(dst, prot);
+    if (err == 0)
+        err = lend_hold(p, src, prot, &m, &pa);
     /* invoke: into the caller's paged region (nothing there changes on error) */
-    return map_lent(f->caller, f->svc, pa, dst, prot);
+    return err < 0 ? err : map_lent(f->caller, f->svc, pa, dst, prot);
 }
 
 long pager_lent_count(paddr_t pa)

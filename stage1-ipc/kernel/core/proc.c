@@ -273,16 +273,9 @@ bool vm_overlaps(const struct proc *p, uint64_t start, uint64_t end)
     return false;
 }
 
-int vm_regions_room(struct proc *p, unsigned more)
+/* Move the region records to an array of 2^order pages (under p->lock). */
+static int regions_move(struct proc *p, unsigned order)
 {
-    uint64_t need = (uint64_t)p->nregions + more;
-    unsigned order = p->regions_order;
-    while ((((uint64_t)PAGE_SIZE << order) / sizeof(struct region)) < need)
-        order++;
-    if (order == p->regions_order)
-        return 0;
-    if (need > MAX_REGIONS)
-        return -HM_ENOSPC;
     paddr_t pa = frame_alloc(order);
     if (!pa)
         return -HM_ENOMEM;
@@ -295,26 +288,28 @@ int vm_regions_room(struct proc *p, unsigned more)
     return 0;
 }
 
+int vm_regions_room(struct proc *p, unsigned more)
+{
+    uint64_t need = (uint64_t)p->nregions + more;
+    unsigned order = p->regions_order;
+    while ((((uint64_t)PAGE_SIZE << order) / sizeof(struct region)) < need)
+        order++;
+    if (order == p->regions_order)
+        return 0;
+    return need > MAX_REGIONS ? -HM_ENOSPC : regions_move(p, order);
+}
+
 /* Records for at most a quarter of the array left: move them to a
  * smaller one (with room to spare, so that map/unmap around an edge does
- * not move them every time); under p->lock. */
+ * not move them every time; if memory is short, the bigger one stays). */
 static void regions_shrink(struct proc *p)
 {
     unsigned order = p->regions_order;
     while (order > 0 && (uint64_t)p->nregions * 4 <=
                                 ((uint64_t)PAGE_SIZE << (order - 1)) / sizeof(struct region))
         order--;
-    if (order == p->regions_order)
-        return;
-    paddr_t pa = frame_alloc(order);
-    if (!pa)
-        return; /* keep the bigger one */
-    struct region *r = phys_to_virt(pa);
-    memcpy(r, p->regions, p->nregions * sizeof(*r));
-    frame_free(p->regions_pa, p->regions_order);
-    p->regions = r;
-    p->regions_pa = pa;
-    p->regions_order = order;
+    if (order != p->regions_order)
+        regions_move(p, order);
 }
 
 struct region *vm_region_at(struct proc *p, uint64_t va)
@@ -463,8 +458,7 @@ void memobj_unhold(struct memobj *m)
 static void region_drop_mem(struct memobj *m)
 {
     spin_lock(&cap_lock);
-    m->maps--;
-    memobj_maybe_free(m);
+    memobj_drop_locked(m);
     spin_unlock(&cap_lock);
 }
 

@@ -66,9 +66,7 @@ static long sys_yield(struct trap_frame *tf, struct proc *p)
     return 0;
 }
 
-/* A NUL-free string of 1..max bytes from user memory into buf (NUL added). */
-static int user_string(struct proc *p, uint64_t s, uint64_t len, char *buf, size_t max,
-                       bool allow_empty)
+int user_string(struct proc *p, uint64_t s, uint64_t len, char *buf, size_t max, bool allow_empty)
 {
     if (len > max || (!allow_empty && len == 0))
         return -HM_EINVAL;
@@ -98,8 +96,13 @@ static long sys_spawn(struct trap_frame *tf, struct proc *p)
     err = proc_spawn(name, arg, tf->x[3], -1, &child);
     if (err < 0)
         return err;
+    return give_child(p, slot, child);
+}
+
+int give_child(struct proc *p, unsigned slot, struct proc *child)
+{
     spin_lock(&cap_lock);
-    err = cap_insert(&p->cs, slot, &child->obj, HM_RIGHTS_ALL);
+    int err = cap_insert(&p->cs, slot, &child->obj, HM_RIGHTS_ALL);
     cap_unlock();
     if (err < 0) /* another thread of ours took the slot meanwhile */
         proc_kill(child, HM_EXIT_KILLED | HM_KILL_OTHER);

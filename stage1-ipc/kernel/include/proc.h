@@ -91,6 +91,14 @@ int proc_spawn(const char *name, const char *arg, size_t arglen, int cpu, struct
  *  harm to the kernel: the loader copies only what it validated). */
 int proc_spawn_image(const char *name, const void *data, size_t size, const char *arg,
                      size_t arglen, int cpu, struct proc **out);
+/* Helpers of the spawning system calls (core/syscall.c), for later stages'. */
+/** A NUL-free string of 1..max bytes (0..max with allow_empty) from user
+ *  memory at s into buf, NUL added: 0, -HM_EINVAL or -HM_EFAULT. */
+int user_string(struct proc *p, uint64_t s, uint64_t len, char *buf, size_t max, bool allow_empty);
+/** Put the new process `child` (held by the caller, whose hold this
+ *  takes) in p's slot; if that fails (the slot was taken meanwhile) the
+ *  child is killed.  0 or the error. */
+int give_child(struct proc *p, unsigned slot, struct proc *child);
 /** Drop a kernel hold on p. */
 void proc_put(struct proc *p);
 /** Wait until p is dead; returns its exit status or -HM_EINTR. */
