@@ -32,7 +32,8 @@ ifeq ($(TEST),1) # a misbehaving domain for tests/ktest/ic1_test.c
 ic1-y += $(S2)/tests/ktest/ic1_probe.c
 probe-ic1-objs := $(O)/ic1/$(S2)/tests/ktest/ic1_probe.c.o $(IC1_RUNTIME)
 probe-ic1-entry := probe_handle
-probe-ic1-base := 0xffffffff00200000
+probe-ic1-base := 0xffffffff08000000
+probe-ic1-buf := 8192
 endif
 
 # -mbranch-protection: return addresses signed (paciasp/autiasp) and
@@ -55,9 +56,13 @@ $(O)/ic1/%.c.o: %.c $(O)/.kflags $(O)/ic1/.flags
 	$(SAY) "  CC [IC1] $<"
 	$(Q)$(CC) $(IC1_CFLAGS) $(IC1_CFLAGS_EXTRA) -c $< -o $@
 
-$(O)/ic1/scan.ok: $(IC1_OBJS) $(IC1_RUNTIME) tools/ic1scan.py
-	$(SAY) "  IC1SCAN $(IC1_OBJS)"
-	$(Q)$(PYTHON) tools/ic1scan.py --no-undefined --runtime $(IC1_RUNTIME) --quiet $(IC1_OBJS)
+# ic1-groups: objects of a later stage's domain made of several sources,
+# each combined first (ld -r), so that the scan sees one self-contained
+# object per domain.
+$(O)/ic1/scan.ok: $(IC1_OBJS) $(ic1-groups) $(IC1_RUNTIME) tools/ic1scan.py
+	$(SAY) "  IC1SCAN $(IC1_OBJS) $(ic1-groups)"
+	$(Q)$(PYTHON) tools/ic1scan.py --no-undefined --runtime $(IC1_RUNTIME) --quiet $(IC1_OBJS) \
+	    $(ic1-groups)
 ifeq ($(BOARD),rpi4)
 	@echo "  NOTE    the Pi 4's Cortex-A72 has no pointer authentication or BTI: IC1 relies on watchpoints and the scanner alone"
 endif
@@ -68,35 +73,42 @@ $(O)/kernel.elf: | $(O)/ic1/scan.ok
 # The IC1 domain images: each service linked at its domain's address
 # (kernel/ic1.ld), made a flat image and embedded in the kernel with a
 # descriptor (struct ic1_image, ic1.h) that kernel/ic1.c loads from.  The
-# slots are 1 MiB each in the IC1 window (kernel/ic1.c).
-ic1-images += kv relay $(if $(filter 1,$(TEST)),probe)
+# slots are 64 MiB each in the IC1 window (ic1.h): kv, relay, probe, then
+# later stages' domains.  <name>-ic1-buf: a message buffer per CPU (bytes,
+# whole pages) for a domain that takes long messages.
 kv-ic1-objs := $(O)/ic1/$(S2)/services/kv.c.o
 kv-ic1-entry := kv_handle
 kv-ic1-base := 0xffffffff00000000
 relay-ic1-objs := $(O)/ic1/$(S2)/services/relay.c.o $(IC1_RUNTIME)
 relay-ic1-entry := relay_handle
-relay-ic1-base := 0xffffffff00100000
+relay-ic1-base := 0xffffffff04000000
 
-IC1_IMAGES = $(patsubst %,$(O)/ic1/%.elf,$(ic1-images))
-# Static pattern rules: they must not offer make a way to other targets.
-$(IC1_IMAGES): $(O)/ic1/%.elf: $(S2K)/ic1.ld $(O)/ic1/scan.ok
-	$(SAY) "  LD [IC1] $@"
-	$(Q)$(CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-e,$($*-ic1-entry) \
-	    -Wl,--defsym=IC1_BASE=$($*-ic1-base) \
-	    -Wl,-z,max-page-size=4096 -T $(S2K)/ic1.ld -o $@ $($*-ic1-objs)
-	$(Q)$(PYTHON) tools/ic1scan.py --quiet $@
+# $(call ic1-image,NAME): the rules that link image NAME (its objects
+# NAME-ic1-objs, entry NAME-ic1-entry, slot NAME-ic1-base, message buffer
+# NAME-ic1-buf) and embed it; later stages use it for their domains.
+define ic1-image
+$(O)/ic1/$(1).elf: $(S2K)/ic1.ld $(S2)/stage.mk $(O)/ic1/scan.ok $$($(1)-ic1-objs)
+	$$(SAY) "  LD [IC1] $$@"
+	$$(Q)$$(CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-e,$$($(1)-ic1-entry) \
+	    -Wl,--defsym=IC1_BASE=$$($(1)-ic1-base) \
+	    -Wl,-z,max-page-size=4096 -T $(S2K)/ic1.ld -o $$@ $$($(1)-ic1-objs)
+	$$(Q)$$(PYTHON) tools/ic1scan.py --quiet $$@
 
-$(IC1_IMAGES:.elf=.S): $(O)/ic1/%.S: $(O)/ic1/%.elf
-	$(Q)$(OBJCOPY) -O binary $< $(O)/ic1/$*.bin
-	$(Q)sym() { $(NM) $< | awk -v s=$$1 '$$3 == s { v = "0x" $$1 } END { print v ? v : 0 }'; }; \
-	printf '%s\n' '/* generated from $< */' '.section .rodata.ic1, "a"' '.balign 4096' \
-	    '$*_ic1_bin: .incbin "$(O)/ic1/$*.bin"' '$*_ic1_bin_end:' \
-	    '$*_ic1_name: .asciz "$*"' '.balign 8' '.globl ic1_image_$*' 'ic1_image_$*:' \
-	    '.quad $*_ic1_name, $*_ic1_bin, $*_ic1_bin_end - $*_ic1_bin' \
-	    ".quad $$(sym __ic1_base), $$(sym __ic1_data), $$(sym __ic1_end), $$(sym $($*-ic1-entry))" \
-	    ".quad $$(sym ic1_gates)" > $@
+$(O)/ic1/$(1).S: $(O)/ic1/$(1).elf $(S2)/stage.mk
+	$$(Q)$$(OBJCOPY) -O binary $$< $(O)/ic1/$(1).bin
+	$$(Q)sym() { $$(NM) $$< | awk -v s=$$$$1 '$$$$3 == s { v = "0x" $$$$1 } END { print v ? v : 0 }'; }; \
+	printf '%s\n' '/* generated from $$< */' '.section .rodata.ic1, "a"' '.balign 4096' \
+	    '$(1)_ic1_bin: .incbin "$(O)/ic1/$(1).bin"' '$(1)_ic1_bin_end:' \
+	    '$(1)_ic1_name: .asciz "$(1)"' '.balign 8' '.globl ic1_image_$(1)' 'ic1_image_$(1):' \
+	    '.quad $(1)_ic1_name, $(1)_ic1_bin, $(1)_ic1_bin_end - $(1)_ic1_bin' \
+	    ".quad $$$$(sym __ic1_base), $$$$(sym __ic1_data), $$$$(sym __ic1_end), $$$$(sym $$($(1)-ic1-entry))" \
+	    ".quad $$$$(sym ic1_gates), $$(or $$($(1)-ic1-buf),0)" > $$@
 
-kernel-y += $(S2K)/ic1.c $(S2K)/arch/aarch64/ic1_gate.S $(patsubst %,$(O)/ic1/%.S,$(ic1-images))
+kernel-y += $(O)/ic1/$(1).S
+endef
+
+$(foreach i,kv relay $(if $(filter 1,$(TEST)),probe),$(eval $(call ic1-image,$(i))))
+kernel-y += $(S2K)/ic1.c $(S2K)/arch/aarch64/ic1_gate.S
 -include $(IC1_OBJS:.o=.d)
 
 # The kv service: one source (services/kv.c), placed by configuration

@@ -19,10 +19,11 @@
 #include <arch/sysreg.h>
 #include <arch/trap.h>
 #include <uapi/hm/syscall.h>
+#include <arch/spinlock.h>
+#include "../services/ic1mem.h"
 
 #define IC1_WINDOW_BASE 0xffffffff00000000ul /* 1 GiB, below the kernel image (arch/mmu.h) */
 #define IC1_WINDOW_SIZE (1ul * GiB)
-#define IC1_SLOT_SIZE (1ul * MiB) /* one domain: image, guard, stack */
 #define IC1_MAX_LOADED 8
 
 static struct ic1_domain *loaded[IC1_MAX_LOADED];
@@ -175,7 +176,9 @@ int ic1_load(const struct ic1_image *im, struct ic1_domain *d)
         !IS_ALIGNED(im->base | im->data | im->end, PAGE_SIZE) || im->data < im->base ||
         im->end < im->data || span == 0 || im->bin_size > span || im->entry < im->base ||
         im->entry >= im->data || !IS_ALIGNED(im->base, IC1_SLOT_SIZE) ||
-        span + (uint64_t)CONFIG_NR_CPUS * IC1_STACK_STRIDE > IC1_SLOT_SIZE) {
+        !IS_ALIGNED(im->buf_size, PAGE_SIZE) || im->buf_size > IC1_IMAGE_MAX ||
+        span + (uint64_t)CONFIG_NR_CPUS * (IC1_STACK_STRIDE + PAGE_SIZE + im->buf_size) >
+                IC1_IMAGE_MAX) {
         printk("ic1: %s: malformed image descriptor\n", im->name);
         return -HM_EINVAL;
     }
@@ -220,6 +223,24 @@ int ic1_load(const struct ic1_image *im, struct ic1_domain *d)
     for (unsigned c = 0; !err2 && c < CONFIG_NR_CPUS; c++)
         err2 = mmu_map_pages(im->end + c * IC1_STACK_STRIDE + PAGE_SIZE,
                              stack + (uint64_t)c * IC1_STACK_SIZE, IC1_STACK_SIZE, PROT_KERNEL_RW);
+    /* Then, per CPU, a guard page and a message buffer: a long message's
+     * bytes are copied there, never read from the caller's memory. */
+    uint64_t buf0 = im->end + (uint64_t)CONFIG_NR_CPUS * IC1_STACK_STRIDE + PAGE_SIZE;
+    paddr_t buf_pa = 0;
+    unsigned buf_order = 0;
+    if (!err2 && im->buf_size) {
+        while (((uint64_t)PAGE_SIZE << buf_order) < CONFIG_NR_CPUS * im->buf_size)
+            buf_order++;
+        buf_pa = frame_alloc(buf_order);
+        if (!buf_pa) {
+            frame_free(stack, stack_order);
+            frame_free(pa, order);
+            return -HM_ENOMEM;
+        }
+    }
+    for (unsigned c = 0; !err2 && im->buf_size && c < CONFIG_NR_CPUS; c++)
+        err2 = mmu_map_pages(buf0 + c * (im->buf_size + PAGE_SIZE), buf_pa + c * im->buf_size,
+                             im->buf_size, PROT_KERNEL_RW);
     if (err2 < 0) {
         /* TODO(stage2): unmap what was mapped; today only boot loads domains. */
         printk("ic1: %s: out of page-table pages\n", im->name);
@@ -235,10 +256,16 @@ int ic1_load(const struct ic1_image *im, struct ic1_domain *d)
     d->order = order;
     d->stack_pa = stack;
     d->stack_order = stack_order;
+    d->buf_pa = buf_pa;
+    d->buf_order = buf_order;
+    d->buf0 = buf0;
+    for (unsigned b = 0; b < IC1_HEAP_BLOCKS; b++)
+        d->heap[b] = 0;
     d->index = nloaded;
     d->entry = (hm_handler_t)im->entry;
     d->stack0_top = im->end + IC1_STACK_STRIDE;
     d->dead = 0;
+    waitq_init(&d->stopq);
     d->fault = IC1_FAULT_NONE;
     d->key[0] = ic1_pac ? cfi_random() : 0;
     d->key[1] = ic1_pac ? cfi_random() : 0;
@@ -247,10 +274,80 @@ int ic1_load(const struct ic1_image *im, struct ic1_domain *d)
     init_msgs(d);
     loaded[nloaded] = d;
     __atomic_store_n(&nloaded, nloaded + 1, __ATOMIC_RELEASE);
-    printk("ic1: domain %s at 0x%lx (%lu KiB: code %lu, data %lu)\n", im->name, im->base,
-           span >> 10, code >> 10, (im->end - im->data) >> 10);
+    printk("ic1: domain %s at 0x%lx (%lu KiB: code %lu, data %lu; message buffers %lu KiB)\n",
+           im->name, im->base, span >> 10, code >> 10, (im->end - im->data) >> 10,
+           im->buf_size >> 10);
     return 0;
 }
+
+/* ---- a domain's heap: the in-kernel service "ic1mem" (services/ic1mem.h) ---- */
+
+static spinlock_t heap_lock = SPINLOCK_INIT;
+
+static uint64_t heap_va(const struct ic1_domain *d, unsigned b)
+{
+    return d->base + IC1_IMAGE_MAX + (uint64_t)b * IC1_HEAP_BLOCK;
+}
+
+#define HEAP_ORDER 9 /* 2 MiB of frames */
+_Static_assert(((uint64_t)PAGE_SIZE << HEAP_ORDER) == IC1_HEAP_BLOCK, "a block's frames");
+
+static void heap_free_all(struct ic1_domain *d)
+{
+    spin_lock(&heap_lock);
+    for (unsigned b = 0; b < IC1_HEAP_BLOCKS; b++) {
+        if (d->heap[b]) {
+            mmu_unmap_block(heap_va(d, b));
+            frame_free(d->heap[b], HEAP_ORDER);
+            d->heap[b] = 0;
+        }
+    }
+    spin_unlock(&heap_lock);
+}
+
+/* Only for the domain that calls (ic1_cpu[].running): block w1 of its
+ * heap mapped (zeroed frames; its address in w0) or unmapped and freed.
+ * The frames are the kernel's: a domain's heap is bounded by its slot. */
+static long ic1mem_handle(struct hm_msg *m)
+{
+    struct ic1_domain *d = ic1_cpu[this_cpu()->id].running;
+    if (!d)
+        return -HM_EPERM; /* only a domain has a heap */
+    uint64_t b = m->w[1];
+    if (b >= IC1_HEAP_BLOCKS)
+        return -HM_ERANGE;
+    long r = 0;
+    spin_lock(&heap_lock);
+    if (m->w[0] == IC1MEM_MAP) {
+        paddr_t pa = d->heap[b] ? 0 : frame_alloc(HEAP_ORDER);
+        if (d->heap[b]) {
+            r = -HM_EEXIST;
+        } else if (!pa) {
+            r = -HM_ENOMEM;
+        } else if (!IS_ALIGNED(pa, IC1_HEAP_BLOCK) ||
+                   mmu_map_block(heap_va(d, b), pa, PROT_KERNEL_RW) < 0) {
+            frame_free(pa, HEAP_ORDER); /* a zone not 2 MiB aligned, or no table page */
+            r = -HM_ENOMEM;
+        } else {
+            d->heap[b] = pa;
+            m->w[0] = heap_va(d, b);
+        }
+    } else if (m->w[0] == IC1MEM_UNMAP) {
+        if (!d->heap[b]) {
+            r = -HM_ENOENT;
+        } else {
+            mmu_unmap_block(heap_va(d, b)); /* every CPU's TLB flushed */
+            frame_free(d->heap[b], HEAP_ORDER);
+            d->heap[b] = 0;
+        }
+    } else {
+        r = -HM_ENOSYS;
+    }
+    spin_unlock(&heap_lock);
+    return r;
+}
+
+IC0_SERVICE(ic1mem_service, IC1MEM_NAME, ic1mem_handle);
 
 int ic1_restart(struct ic1_domain *d)
 {
@@ -269,10 +366,24 @@ int ic1_restart(struct ic1_domain *d)
             __asm__ volatile("yield" ::: "memory");
     copy_image(im, d->pa);
     init_msgs(d);
+    heap_free_all(d); /* a fresh start: nothing of its old heap */
+    d->restarts++;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     d->dead = 0;
     printk("ic1: domain %s %s\n", im->name, was_dead ? "restarted" : "reset");
     return 0;
+}
+
+int ic1_wait_stopped(struct ic1_domain *d)
+{
+    /* `dead` is set before the waker takes the lock: seen here, or the
+     * wake-up comes after this thread is on the queue. */
+    spin_lock(&d->stopq.lock);
+    if (__atomic_load_n(&d->dead, __ATOMIC_ACQUIRE)) {
+        spin_unlock(&d->stopq.lock);
+        return 0;
+    }
+    return thread_block(&d->stopq); /* releases the lock */
 }
 
 unsigned ic1_capacity(void)
@@ -329,7 +440,7 @@ static void arm(struct ic1_cpu *c, const struct ic1_domain *d)
         c->wp_of[i] = -1;
         if (i < nloaded && loaded[i] != d) {
             c->wp_of[i] = (int8_t)n;
-            dbg_wp_set(n++, loaded[i]->base, IC1_SLOT_SIZE, WP_LOAD | WP_STORE);
+            dbg_wp_set(n++, loaded[i]->base, IC1_SLOT_SIZE, WP_LOAD | WP_STORE); /* heap too */
         }
     }
     for (; n < dbg_watchpoints(); n++)
@@ -393,9 +504,21 @@ static long enter_domain(struct ic1_cpu *c, unsigned cpu, struct ic1_domain *cal
     dm->w[2] = m->w[2];
     dm->w[3] = m->w[3];
     dm->len = 0;
-    dm->buf = NULL; /* short messages only */
+    dm->buf = NULL;
     dm->grant = HM_NO_SLOT;
-    dm->badge = 0;
+    dm->badge = m->badge; /* which connection: a service keeps state per client */
+    uint64_t in = 0;
+    if (m->buf && d->image->buf_size) {
+        /* A long message: its bytes into this CPU's buffer in the domain. */
+        in = m->len;
+        if (in > d->image->buf_size) {
+            __atomic_store_n(&d->busy[cpu], 0, __ATOMIC_RELEASE);
+            return -HM_ERANGE;
+        }
+        dm->buf = (void *)(d->buf0 + cpu * (d->image->buf_size + PAGE_SIZE));
+        dm->len = in;
+        memcpy(dm->buf, m->buf, in);
+    }
     uint64_t ttbr0 = 0;
     if (ic1_pac)
         cfi_set_key(d->key); /* synchronised by the isb below */
@@ -426,7 +549,21 @@ static long enter_domain(struct ic1_cpu *c, unsigned cpu, struct ic1_domain *cal
         m->w[1] = dm->w[1];
         m->w[2] = dm->w[2];
         m->w[3] = dm->w[3];
+        /* The reply's bytes back, no more than the request's (what the
+         * caller's buffer was checked to hold). */
+        uint64_t out = dm->buf && dm->len <= in ? dm->len : 0;
+        if (m->buf) {
+            memcpy(m->buf, (void *)(d->buf0 + cpu * (d->image->buf_size + PAGE_SIZE)), out);
+            m->len = out;
+        }
+    } else if (m->buf) {
+        m->len = 0;
     }
+    /* The gate's fast path writes only the words: leave the rest as
+     * init_msgs() did for the calls that take it. */
+    dm->len = 0;
+    dm->buf = NULL;
+    dm->badge = 0;
     __atomic_store_n(&d->busy[cpu], 0, __ATOMIC_RELEASE);
     return status;
 }
@@ -461,6 +598,28 @@ long ic1_gate_call(long h, struct hm_msg *m)
     if (t->ic1) /* IC1 -> IC1 */
         return enter_domain(c, cpu, c->running, t->ic1, m);
     return t->handler(m); /* IC1 -> IC0: a function call */
+}
+
+bool ic1_caller_may_write(uint64_t va, uint64_t len)
+{
+    unsigned cpu = this_cpu()->id;
+    const struct ic1_domain *d = ic1_cpu[cpu].running;
+    if (!d || va + len < va)
+        return false;
+    const struct ic1_image *im = d->image;
+    if (va >= im->data && va + len <= im->end)
+        return true;
+    uint64_t buf = d->buf0 + cpu * (im->buf_size + PAGE_SIZE);
+    if (im->buf_size && va >= buf && va + len <= buf + im->buf_size)
+        return true;
+    uint64_t heap = d->base + IC1_IMAGE_MAX;
+    if (va < heap || va + len > d->base + IC1_SLOT_SIZE || len == 0)
+        return false;
+    for (uint64_t b = (va - heap) / IC1_HEAP_BLOCK; b <= (va + len - 1 - heap) / IC1_HEAP_BLOCK;
+         b++)
+        if (!d->heap[b])
+            return false;
+    return true;
 }
 
 /* Whether [p, p + size) lies in domain d's image or its stack on this CPU. */
@@ -513,7 +672,8 @@ int ic1_fault(struct trap_frame *tf)
                               "exception";
     printk("ic1: domain %s stopped: %s at pc 0x%lx, address 0x%lx (esr 0x%lx)\n", d->image->name,
            why, tf->elr, tf->far, tf->esr);
-    d->dead = 1;
+    __atomic_store_n(&d->dead, 1, __ATOMIC_RELEASE);
+    waitq_wake_all(&d->stopq, 0); /* whoever keeps it (ic1_wait_stopped) */
     /* Back to whoever entered it (ic1_enter or the gate's fast path), at
      * EL1h on SP_EL1, which points at that entry's frame; debug exceptions
      * masked; x0 = the call's status. */
@@ -522,3 +682,5 @@ int ic1_fault(struct trap_frame *tf)
     tf->spsr = (tf->spsr & ~0xful) | 0x5 | (1ul << 9);
     return 1;
 }
+
+_Static_assert(IC1MEM_BLOCKS == IC1_HEAP_BLOCKS && IC1MEM_BLOCK == IC1_HEAP_BLOCK, "ic1mem.h");

@@ -25,28 +25,28 @@
 #include <string.h>
 #include <arch/sysreg.h>
 
-static struct ic1_domain kv_domain, relay_domain;
+static __attribute__((unused)) struct ic1_domain kv_domain, relay_domain;
 static struct ic0_service ic1_published[4];
 static unsigned npublished;
 
-/* Load image im as domain d (if not loaded yet) and publish it as `name`. */
-static __attribute__((unused)) void ic1_start(const struct ic1_image *im, struct ic1_domain *d,
-                                              const char *name)
+int stage2_start_ic1(const struct ic1_image *im, struct ic1_domain *d, const char *name)
 {
     if (!d->image) {
         int err = ic1_load(im, d);
         if (err < 0) {
             printk("stage2: cannot load the %s domain: error %d\n", im->name, err);
-            return;
+            return err;
         }
     }
     if (npublished == ARRAY_SIZE(ic1_published))
-        return;
+        return -HM_ENOSPC;
     struct ic0_service *s = &ic1_published[npublished++];
     s->name = name;
     s->ic1 = d;
-    if (ic0_publish(s) == 0)
+    int err = ic0_publish(s);
+    if (err == 0)
         printk("stage2: service %s in IC1 (domain %s at 0x%lx)\n", name, im->name, im->base);
+    return err;
 }
 
 /* Start prog with `arg` (NULL: `names`), and wait until it has published
@@ -87,11 +87,11 @@ void stage2_start_ic2(const char *prog, const char *arg, const char *names)
 void stage2_start_services(void)
 {
 #ifdef CONFIG_KV_IC1
-    ic1_start(&ic1_image_kv, &kv_domain, "kv");
+    stage2_start_ic1(&ic1_image_kv, &kv_domain, "kv");
 #endif
 #ifdef CONFIG_CLASS_MATRIX
-    ic1_start(&ic1_image_kv, &kv_domain, "kv1");
-    ic1_start(&ic1_image_relay, &relay_domain, "relay1");
+    stage2_start_ic1(&ic1_image_kv, &kv_domain, "kv1");
+    stage2_start_ic1(&ic1_image_relay, &relay_domain, "relay1");
 #endif
 #if defined(CONFIG_KV_IC2) && defined(CONFIG_CLASS_MATRIX)
     stage2_start_ic2("/bin/kvsrv", NULL, "kv kv2");

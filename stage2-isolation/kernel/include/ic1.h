@@ -13,8 +13,13 @@
  * services/svc_ic1.c) when an IC1 service calls another in-kernel service.
  * Like an IC2 service with its pool of stacks, a domain may be called on
  * several CPUs at once (one stack each), so its code must be safe for that.
- * Limits today: short messages (4 words each way), IRQs masked while a
- * domain runs, a call back into a domain already in this CPU's chain is
+ * A domain may take long messages: an image built with a message buffer
+ * (buf_size) gets one per CPU, and a call that comes with a buffer has its
+ * bytes copied in and the reply's copied back (the domain never sees the
+ * caller's memory).  A domain may grow: its slot's heap blocks, mapped and
+ * unmapped on its request through the in-kernel service "ic1mem"
+ * (services/ic1mem.h).
+ * Limits today: IRQs masked while a domain runs, a call back into a domain already in this CPU's chain is
  * -HM_EBUSY; the watchpoints cover data accesses only, so a domain that
  * computed a kernel code address could still branch there (the scanner
  * keeps the code it has to the procedure-call standard; PAC/BTI where the
@@ -27,6 +32,13 @@
 #define IC1_STACK_SIZE (4096 << IC1_STACK_ORDER)
 #define IC1_STACK_STRIDE (IC1_STACK_SIZE + 4096) /* each with a guard page below */
 #define IC1_MSG_OFF 64 /* a call's message: this far below the top of the stack */
+/* A domain's slot in the IC1 window: its image, then per CPU a guard page
+ * and a stack, then per CPU a guard page and a message buffer, all in the
+ * first 2 MiB; the rest is its heap, in 2 MiB blocks (ic1mem.h). */
+#define IC1_SLOT_SIZE (64ul << 20)
+#define IC1_IMAGE_MAX (2ul << 20)
+#define IC1_HEAP_BLOCK (2ul << 20)
+#define IC1_HEAP_BLOCKS ((IC1_SLOT_SIZE - IC1_IMAGE_MAX) / IC1_HEAP_BLOCK)
 
 /* What the gate's fast path (ic1_gate.S) reads, at fixed offsets
  * (checked in ic1.c): struct ic1_domain, struct ic1_cpu, struct ic0_service. */
@@ -47,6 +59,7 @@
 
 #ifndef __ASSEMBLER__
 #include <kernel.h>
+#include <sched.h>
 
 enum {
     IC1_FAULT_NONE,
@@ -66,6 +79,7 @@ struct ic1_image {
     uint64_t base, data, end; /* [base, data) read-only code; [data, end) read/write */
     uint64_t entry;           /* the handler (hm_handler_t) */
     uint64_t gates;           /* ic1_gates of services/svc_ic1.c, or 0: no runtime */
+    uint64_t buf_size;        /* its message buffer per CPU (pages), or 0: short messages */
 };
 
 /** A loaded domain: its image mapped at base, backed by 2^order frames at
@@ -81,8 +95,12 @@ struct ic1_domain {
     const struct ic1_image *image;
     unsigned fault;      /* why it was last stopped: IC1_FAULT_* */
     uint64_t fault_addr; /* and the address it touched (FAR_EL1) */
-    paddr_t pa, stack_pa;
-    unsigned order, stack_order;
+    paddr_t pa, stack_pa, buf_pa;
+    unsigned order, stack_order, buf_order;
+    uint64_t buf0; /* CPU c's message buffer: buf0 + c * (buf_size + a guard page) */
+    paddr_t heap[IC1_HEAP_BLOCKS]; /* the frames of each heap block, 0: not mapped */
+    unsigned restarts;
+    struct waitq stopq; /* ic1_wait_stopped() callers */
 };
 
 /**
@@ -98,6 +116,11 @@ int ic1_load(const struct ic1_image *im, struct ic1_domain *d);
  *  bss zeroed, once every call in it on other CPUs has left.  -HM_EBUSY if
  *  it is in this CPU's call chain. */
 int ic1_restart(struct ic1_domain *d);
+
+/** Block the calling thread until d is stopped (a fault): 0 at once if it
+ *  is stopped now; -HM_EINTR if the thread is interrupted (its process
+ *  ends).  The process manager waits so to restart it (stage 3). */
+int ic1_wait_stopped(struct ic1_domain *d);
 
 /** How many domains this CPU's watchpoints can keep apart (0: not even
  *  the kernel can be covered), and how many are loaded. */
@@ -117,6 +140,16 @@ struct ic1_domain *ic1_find(const char *name);
  * already in this CPU's call chain.  d must have been loaded by ic1_load().
  */
 long ic1_call(struct ic1_domain *d, struct hm_msg *m);
+/* With a long message: if d has a message buffer, m->len bytes of m->buf
+ * (the kernel's view of the caller's buffer) are copied in first, and the
+ * reply's m->len bytes (at most the request's) back; more than d's buffer
+ * holds is -HM_ERANGE. */
+
+/** For an in-kernel service called from a domain (through the gate):
+ *  whether [va, va + len) is memory the calling domain may write (its
+ *  data, its buffers, its mapped heap blocks).  False when the caller is
+ *  not a domain. */
+bool ic1_caller_may_write(uint64_t va, uint64_t len);
 
 /** From the trap handler: a synchronous exception at EL1.  If a domain
  *  runs on this CPU, stop it, make its call return -HM_EPIPE, return 1. */

@@ -11,4 +11,11 @@
  *  went.  Stage 3's process manager takes over from there. */
 void stage2_start_ic2(const char *prog, const char *arg, const char *names);
 
+struct ic1_image;
+struct ic1_domain;
+/** Load image `im` as domain d (unless it is loaded) and publish it as
+ *  the in-kernel service `name`; the log says how it went.  0 or the
+ *  error of ic1_load() / ic0_publish(). */
+int stage2_start_ic1(const struct ic1_image *im, struct ic1_domain *d, const char *name);
+
 #endif

@@ -6,6 +6,7 @@
  */
 #include <stdint.h>
 #include <hm/service.h>
+#include "../../services/ic1mem.h"
 #include "../../services/relay.h"
 #include "../../services/svc.h"
 
@@ -18,6 +19,8 @@
 #define PROBE_RELAY 6 /* svc_call(w[1], { RELAY_FWD, w[2], w[3], 1 }) -> status, w[1] = reply w0 */
 #define PROBE_SMASH 7 /* overwrite a saved return address with w[1]'s function: PAC stops it */
 #define PROBE_JUMP 8  /* branch into the middle of a function: BTI stops it */
+#define PROBE_BUF 9   /* reverse the long message's bytes; reply w[1] bytes -> status = len in */
+#define PROBE_HEAP 10 /* ic1mem: w[1] = op, w[2] = block; mapped: write its first and last words */
 
 static long calls;
 
@@ -102,6 +105,31 @@ long probe_handle(struct hm_msg *m)
     }
     case PROBE_NAME:
         return svc_lookup((const char *)m->w[1]);
+    case PROBE_BUF: {
+        char *b = m->buf;
+        uint64_t n = m->len;
+        for (uint64_t i = 0; i < n / 2; i++) {
+            char t = b[i];
+            b[i] = b[n - 1 - i];
+            b[n - 1 - i] = t;
+        }
+        m->len = m->w[1];
+        return (long)n;
+    }
+    case PROBE_HEAP: {
+        struct hm_msg h;
+        h.w[0] = m->w[1];
+        h.w[1] = m->w[2];
+        h.w[2] = h.w[3] = 0;
+        long r = svc_call(svc_lookup(IC1MEM_NAME), &h);
+        if (r == 0 && m->w[1] == IC1MEM_MAP) {
+            volatile uint64_t *p = (volatile uint64_t *)h.w[0];
+            p[0] = 0x1c1;
+            p[IC1MEM_BLOCK / 8 - 1] = p[0] + 1;
+            m->w[1] = h.w[0];
+        }
+        return r;
+    }
     default:
         return -1;
     }

@@ -15,6 +15,8 @@
 #include <arch/debug.h>
 #include <arch/mmu.h>
 #include <uapi/hm/syscall.h>
+#include <string.h>
+#include "../../services/ic1mem.h"
 #include "../../services/kv.h"
 #include "../../services/relay.h"
 
@@ -81,11 +83,13 @@ KTEST(ic1_loader_maps_kv_domain_and_it_answers)
         static struct ic1_image extra;
         struct ic1_domain dx;
         extra = ic1_image_probe;
-        extra.base += 0x100000;
-        extra.data += 0x100000;
-        extra.end += 0x100000;
-        extra.entry += 0x100000;
-        extra.gates += 0x100000;
+        /* the window's last slot: no image of any stage is there */
+        uint64_t to = 0xffffffff00000000ul + 1 * GiB - IC1_SLOT_SIZE - extra.base;
+        extra.base += to;
+        extra.data += to;
+        extra.end += to;
+        extra.entry += to;
+        extra.gates += to;
         KT_ASSERT_EQ(ic1_load(&extra, &dx), -HM_ENOSPC);
         KT_ASSERT(!mmu_kernel_readable(extra.base));
     } else {
@@ -320,4 +324,87 @@ KTEST(ic1_bti_catches_a_branch_into_a_function)
     KT_ASSERT_EQ(ic1_call(&probe, &m), -HM_EPIPE);
     KT_ASSERT_EQ(probe.fault, IC1_FAULT_BTI);
     KT_ASSERT_EQ(ic1_restart(&probe), 0);
+}
+
+/* Long messages: the bytes of the caller's buffer are copied into the
+ * domain's own buffer and the reply's back, never more than the request
+ * had; more than the domain's buffer holds is refused, nothing changed. */
+KTEST(ic1_long_message_copied_in_and_back)
+{
+    if (!probe.image)
+        KT_ASSERT_EQ(ic1_load(&ic1_image_probe, &probe), 0);
+    KT_ASSERT_EQ(ic1_restart(&probe), 0);
+    static char b[16384];
+    memcpy(b, "0123456789", 10);
+    struct hm_msg m = { .w = { 9, 10 }, .len = 10, .buf = b };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), 10);
+    KT_ASSERT_EQ(m.len, 10);
+    KT_ASSERT(memcmp(b, "9876543210", 10) == 0);
+    /* a reply of 4 bytes: only those come back */
+    m = (struct hm_msg){ .w = { 9, 4 }, .len = 10, .buf = b };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), 10);
+    KT_ASSERT_EQ(m.len, 4);
+    KT_ASSERT(memcmp(b, "0123543210", 10) == 0);
+    /* a reply longer than the request: none */
+    m = (struct hm_msg){ .w = { 9, 11 }, .len = 10, .buf = b };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), 10);
+    KT_ASSERT_EQ(m.len, 0);
+    KT_ASSERT(memcmp(b, "0123543210", 10) == 0);
+    /* the whole buffer, and one byte more */
+    m = (struct hm_msg){ .w = { 9, 8192 }, .len = 8192, .buf = b };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), 8192);
+    KT_ASSERT_EQ(b[8191], '0');
+    m = (struct hm_msg){ .w = { 9, 1 }, .len = 8193, .buf = b };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), -HM_ERANGE);
+    KT_ASSERT_EQ(b[8191], '0');
+    /* a call without a buffer still gets none */
+    m = (struct hm_msg){ .w = { 9, 0 }, .len = 5 };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), 0);
+    uint64_t v = 0;
+    KT_ASSERT_EQ(probe_call(0, 1, &v), 0); /* and the domain is fine */
+    KT_ASSERT_EQ(v, 2);
+}
+
+/* A domain's heap: blocks of its slot mapped on its request through
+ * "ic1mem", its own to write; anyone else asking is refused; a block
+ * unmapped is out of its reach; a restart gives every frame back. */
+KTEST(ic1_domain_heap_grows_and_shrinks)
+{
+    if (!probe.image)
+        KT_ASSERT_EQ(ic1_load(&ic1_image_probe, &probe), 0);
+    KT_ASSERT_EQ(ic1_restart(&probe), 0);
+    uint64_t free0 = frame_free_count(), va = 0;
+    struct hm_msg m = { .w = { 10, IC1MEM_MAP, 0 } };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), 0);
+    va = m.w[1];
+    KT_ASSERT_EQ(va, probe.base + IC1_IMAGE_MAX);
+    KT_ASSERT_EQ(((volatile uint64_t *)va)[0], 0x1c1);
+    KT_ASSERT_EQ(((volatile uint64_t *)va)[IC1MEM_BLOCK / 8 - 1], 0x1c2);
+    KT_ASSERT_EQ(free0 - frame_free_count(), IC1MEM_BLOCK / PAGE_SIZE);
+    m = (struct hm_msg){ .w = { 10, IC1MEM_MAP, 0 } };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), -HM_EEXIST);
+    m = (struct hm_msg){ .w = { 10, IC1MEM_MAP, IC1MEM_BLOCKS } };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), -HM_ERANGE);
+    m = (struct hm_msg){ .w = { 10, IC1MEM_UNMAP, 1 } };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), -HM_ENOENT);
+    m = (struct hm_msg){ .w = { 10, 77, 0 } };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), -HM_ENOSYS);
+    /* the kernel (no domain) asking: refused */
+    struct hm_msg k = { .w = { IC1MEM_MAP, 2 } };
+    KT_ASSERT_EQ(svc_call(svc_lookup(IC1MEM_NAME), &k), -HM_EPERM);
+    /* unmapped: gone from the domain's reach, frames back */
+    m = (struct hm_msg){ .w = { 10, IC1MEM_UNMAP, 0 } };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), 0);
+    KT_ASSERT_EQ(frame_free_count(), free0);
+    KT_ASSERT(!mmu_kernel_readable(va));
+    m = (struct hm_msg){ .w = { 1, va } };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), -HM_EPIPE);
+    /* a restart frees what a stopped domain held */
+    KT_ASSERT_EQ(ic1_restart(&probe), 0);
+    m = (struct hm_msg){ .w = { 10, IC1MEM_MAP, 30 } };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), 0);
+    KT_ASSERT(frame_free_count() < free0);
+    KT_ASSERT_EQ(ic1_restart(&probe), 0);
+    KT_ASSERT_EQ(frame_free_count(), free0);
+    KT_ASSERT(!mmu_kernel_readable(m.w[1]));
 }

@@ -11,6 +11,7 @@
 #include <kernel.h>
 #include <string.h>
 #include <arch/mmu.h>
+#include <arch/spinlock.h>
 #include <arch/sysreg.h>
 
 #define ENTRIES 512
@@ -24,6 +25,9 @@ extern pte_t boot_ttbr1_l1[ENTRIES];
 static pte_t pt_pool[16][ENTRIES] __aligned(PAGE_SIZE);
 static unsigned pt_used;
 static pte_t empty_l1[ENTRIES] __aligned(PAGE_SIZE);
+/* Mappings made after boot (stage 2's IC1 domains grow while other CPUs
+ * run) take it: two CPUs must not both fill the same empty table slot. */
+static spinlock_t map_lock = SPINLOCK_INIT;
 
 /* The kernel image is mapped at KIMAGE_VBASE, not in the linear map, so the
  * physical address of a static table is its offset from _head plus the load address. */
@@ -108,16 +112,64 @@ int mmu_map_pages(uint64_t va, uint64_t pa, uint64_t size, uint64_t prot)
 {
     if (!IS_ALIGNED(va | pa | size, PAGE_SIZE) || va < LINEAR_BASE || va + size < va)
         return -1;
+    int err = 0;
+    spin_lock(&map_lock);
     for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
         uint64_t v = va + off;
         pte_t *l2 = next_table(&boot_ttbr1_l1[(v >> 30) & 511]);
         pte_t *l3 = l2 ? next_table(&l2[(v >> 21) & 511]) : NULL;
-        if (!l3)
-            return -1;
+        if (!l3) {
+            err = -1;
+            break;
+        }
         l3[(v >> 12) & 511] = (pa + off) | PTE_PAGE | prot;
     }
     tlb_flush_all();
-    return 0;
+    spin_unlock(&map_lock);
+    return err;
+}
+
+/* The L2 slot of va, NULL if its L1 entry is not a table (and cannot be
+ * made one: with `make` false, or out of table pages). */
+static pte_t *l2_slot(uint64_t va, bool make)
+{
+    pte_t *l1e = &boot_ttbr1_l1[(va >> 30) & 511];
+    if (!make && (*l1e & (PTE_VALID | PTE_TABLE)) != (PTE_VALID | PTE_TABLE))
+        return NULL;
+    pte_t *l2 = next_table(l1e);
+    return l2 ? &l2[(va >> 21) & 511] : NULL;
+}
+
+int mmu_map_block(uint64_t va, uint64_t pa, uint64_t prot)
+{
+    if (!IS_ALIGNED(va | pa, 2 * MiB) || va < LINEAR_BASE)
+        return -1;
+    spin_lock(&map_lock);
+    pte_t *e = l2_slot(va, true);
+    int err = e && !(*e & PTE_VALID) ? 0 : -1;
+    if (!err) {
+        dsb(ishst);
+        *e = pa | PTE_BLOCK | prot;
+        dsb(ishst);
+        isb();
+    }
+    spin_unlock(&map_lock);
+    return err;
+}
+
+int mmu_unmap_block(uint64_t va)
+{
+    spin_lock(&map_lock);
+    pte_t *e = IS_ALIGNED(va, 2 * MiB) && va >= LINEAR_BASE ? l2_slot(va, false) : NULL;
+    int err = e && (*e & (PTE_VALID | PTE_TABLE)) == PTE_VALID ? 0 : -1;
+    if (!err) {
+        *e = 0;
+        /* Break before make's first half: every CPU's TLB forgets it
+         * before the frames go back to the allocator. */
+        tlb_flush_all();
+    }
+    spin_unlock(&map_lock);
+    return err;
 }
 
 uint64_t mmu_ioremap(uint64_t pa, uint64_t size)

@@ -107,6 +107,13 @@ uint64_t mmu_ioremap(uint64_t pa, uint64_t size);
  *  PTE attributes (PROT_*); all three page-aligned.  Returns 0, or -1 when
  *  out of page-table pages, misaligned, or va lies under a block mapping. */
 int mmu_map_pages(uint64_t va, uint64_t pa, uint64_t size, uint64_t prot);
+/** Map 2 MiB of RAM at pa as one block at kernel address va (both 2 MiB
+ *  aligned), with the given PTE attributes.  Returns 0, or -1 when
+ *  misaligned, out of table pages, or something is mapped there already.
+ *  mmu_unmap_block() takes it away (TLBs of every CPU flushed before it
+ *  returns); -1 if no block is mapped at va. */
+int mmu_map_block(uint64_t va, uint64_t pa, uint64_t prot);
+int mmu_unmap_block(uint64_t va);
 /** Map physical RAM [pa, pa + size) into the linear map, read/write, never
  *  executable. Returns 0, or -1 when it is out of page-table pages or range. */
 int mmu_map_linear(uint64_t pa, uint64_t size);
