@@ -14,7 +14,8 @@ user-lib += $(S3)/user/lib/fs.c $(S3)/user/lib/mm.c
 user-inc += $(S3)/user/lib $(S3)/services $(S3)/kernel/include/uapi
 
 # The file system service, services/fs.c over services/tmpfs.c, placed by
-# configuration: linked into the kernel (IC0) or its own process (IC2).
+# configuration: linked into the kernel (IC0), a domain (IC1) or its own
+# process (IC2).
 ifeq ($(CONFIG_FS_IC0),y)
 kernel-y += $(S3)/kernel/fs_ic0.c $(S3)/services/fs.c $(S3)/services/tmpfs.c $(S3)/services/pool.c
 $(O)/obj/$(S3)/services/%.c.o: EXTRA_CFLAGS := -DFS_CLASS=0 -Istage1-ipc/kernel/include/uapi \
@@ -23,6 +24,29 @@ $(O)/obj/$(S3)/kernel/fs_ic0.c.o: EXTRA_CFLAGS := -Istage1-ipc/kernel/include/ua
 ifeq ($(CONFIG_FS_MM_COALESCED),y)
 kernel-y += $(S3)/services/mm.c # coalesced in the kernel: the memory manager in IC0 too
 endif
+else ifeq ($(CONFIG_FS_IC1),y)
+ifeq ($(CONFIG_FS_MM_COALESCED),y)
+$(error CONFIG_FS_IC1 needs CONFIG_FS_MM_SEPARATED: the memory manager cannot run in an IC1 domain yet (stage3-composition/README.md))
+endif
+# IC1: the same sources built with IC1 flags (stage 2) into one domain,
+# combined first (ld -r) so that the scanner sees one self-contained
+# object, linked at its 64 MiB slot with a 64 KiB message buffer per CPU
+# (the native file API's largest transfer).
+fs-ic1-src := $(S3)/services/fs_ic1.c $(S3)/services/fs.c $(S3)/services/tmpfs.c \
+              $(S3)/services/pool.c
+fs-ic1-parts := $(patsubst %,$(O)/ic1/%.o,$(fs-ic1-src))
+$(fs-ic1-parts): IC1_CFLAGS_EXTRA := -DFS_CLASS=1 $(if $(filter 1,$(TEST)),-DFS_TEST_OPS)
+$(O)/ic1/fs-domain.o: $(fs-ic1-parts)
+	$(SAY) "  LD [IC1] $@"
+	$(Q)$(CC) -nostdlib -r -o $@ $^
+ic1-groups += $(O)/ic1/fs-domain.o
+$(O)/ic1/scan.ok: $(O)/ic1/fs-domain.o
+fs-ic1-objs := $(O)/ic1/fs-domain.o $(IC1_RUNTIME)
+fs-ic1-entry := fs_ic1_handle
+fs-ic1-base := 0xffffffff0c000000
+fs-ic1-buf := 65536
+$(eval $(call ic1-image,fs))
+-include $(fs-ic1-parts:.o=.d)
 else
 user-progs += fssrv
 fssrv-src := $(S3)/user/fssrv.c $(S3)/services/fs.c $(S3)/services/tmpfs.c $(S3)/services/pool.c \
@@ -69,6 +93,7 @@ bench3-src := $(S3)/bench/bench3.c
 bench3-path := bin/bench3
 bench-variants += coalesced:CONFIG_FS_MM_COALESCED=y
 bench-variants += ic0-coalesced:CONFIG_FS_IC0=y,CONFIG_FS_MM_COALESCED=y
+bench-variants += fs-ic1:CONFIG_FS_IC1=y,CONFIG_CLASS_MATRIX=n
 
 # Host unit tests of the tmpfs core (ASan + UBSan).
 host-tests += tmpfs_test

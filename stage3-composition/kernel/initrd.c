@@ -17,6 +17,11 @@
 #include <string.h>
 #include <arch/trap.h>
 #include <uapi/hm/syscall.h>
+#ifdef CONFIG_FS_IC1
+#include <ic0.h>
+#include <ic1.h>
+#include "../services/initrd_proto.h"
+#endif
 
 long sys_initrd_stat(struct trap_frame *tf, struct proc *p)
 {
@@ -88,3 +93,44 @@ long sys_spawn_mem(struct trap_frame *tf, struct proc *p)
     memobj_unhold(m);
     return err < 0 ? err : give_child(p, slot, child);
 }
+
+#ifdef CONFIG_FS_IC1
+/* ---- the same for the file system in IC1: the in-kernel service "initrd"
+ * (services/initrd_proto.h).  Called through the gate from the domain,
+ * which can make no system call; the kernel writes only into memory of
+ * that domain (ic1_caller_may_write: -HM_EFAULT otherwise, the kernel and
+ * IC2 callers included, who have the system calls above). */
+static long initrd_service(struct hm_msg *m)
+{
+    const char *name;
+    const void *data;
+    size_t nlen, size;
+    uint64_t dst = m->w[3];
+    if (m->w[1] > UINT32_MAX || initramfs_entry((unsigned)m->w[1], &name, &nlen, &data, &size) < 0)
+        return -HM_ENOENT;
+    switch (m->w[0]) {
+    case INITRD_STAT:
+        if (m->w[2] <= nlen)
+            return -HM_ERANGE;
+        if (!ic1_caller_may_write(dst, nlen + 1))
+            return -HM_EFAULT;
+        memcpy((void *)dst, name, nlen);
+        ((char *)dst)[nlen] = '\0';
+        return (long)size;
+    case INITRD_READ: {
+        uint64_t off = m->w[2];
+        if (off >= size)
+            return 0;
+        uint64_t len = MIN((uint64_t)INITRD_PAGE, size - off);
+        if (!ic1_caller_may_write(dst, len))
+            return -HM_EFAULT;
+        memcpy((void *)dst, (const char *)data + off, len);
+        return (long)len;
+    }
+    default:
+        return -HM_ENOSYS;
+    }
+}
+
+IC0_SERVICE(initrd_ic0, INITRD_NAME, initrd_service);
+#endif

@@ -23,7 +23,7 @@
 #include "tmpfs.h"
 
 #ifndef FS_CLASS
-#error "build with -DFS_CLASS=0 or 2"
+#error "build with -DFS_CLASS=0, 1 or 2"
 #endif
 
 struct fd {

@@ -9,7 +9,9 @@
  * error or two, find a fresh one.
  *
  * Argument: the services to keep, "path=name" separated by spaces, e.g.
- * "/bin/fssrv=fs".  It publishes "pm" once each of them has published its
+ * "/bin/fssrv=fs", or "@name" for one the kernel loaded into an IC1 domain
+ * (stage 2): when its domain stops (a fault), the kernel is asked to start
+ * it afresh (HM_SYS_DOMAIN_WAIT / _RESTART).  It publishes "pm" once each of them has published its
  * name, so whoever waits for "pm" finds the services up.
  */
 #include <string.h>
@@ -28,7 +30,7 @@
 #define SLOT_KEEPER 64       /* keeper thread of child i: slot 64 + i */
 
 static struct child {
-    bool used, kept, alive;
+    bool used, kept, alive, domain; /* domain: an IC1 service, path "@name" */
     char path[HM_NAME_MAX], arg[HM_NAME_MAX], name[HM_NAME_MAX];
     unsigned restarts;
     long status; /* exit status once it ended */
@@ -129,6 +131,50 @@ static void keeper(void *arg)
     }
 }
 
+/* Keeps the IC1 domain of child i: waits for it to stop and has the
+ * kernel start it afresh. */
+static void domain_keeper(void *arg)
+{
+    unsigned i = (unsigned)(uintptr_t)arg;
+    struct child *c = &children[i];
+    for (;;) {
+        long r = hm_syscall2(HM_SYS_DOMAIN_WAIT, (uintptr_t)c->name, strlen(c->name));
+        if (r < 0) {
+            hm_printf("pm: cannot keep the domain of %s: %ld\n", c->name, r);
+            return;
+        }
+        hm_spin_lock(&lock);
+        c->alive = false;
+        c->restarts++;
+        r = hm_syscall2(HM_SYS_DOMAIN_RESTART, (uintptr_t)c->name, strlen(c->name));
+        c->alive = r == 0;
+        hm_spin_unlock(&lock);
+        hm_printf("pm: %s (IC1) stopped; started again%s\n", c->name, r == 0 ? "" : " - failed");
+        if (r < 0)
+            return;
+    }
+}
+
+/* "@name": keep the IC1 service `name`, published by the kernel. */
+static long keep_domain(const char *name, size_t len)
+{
+    unsigned i = 0;
+    while (i < PM_CHILDREN && children[i].used)
+        i++;
+    if (i == PM_CHILDREN || len == 0 || len >= HM_NAME_MAX)
+        return i == PM_CHILDREN ? -HM_ENOSPC : -HM_EINVAL;
+    struct child *c = &children[i];
+    memset(c, 0, sizeof(*c));
+    c->path[0] = '@';
+    memcpy(c->path + 1, name, len < HM_NAME_MAX - 2 ? len : HM_NAME_MAX - 2);
+    memcpy(c->name, name, len);
+    c->used = c->kept = c->alive = c->domain = true;
+    long r = hm_thread_spawn(domain_keeper, (void *)(uintptr_t)i, -1, SLOT_KEEPER + i);
+    if (r < 0)
+        c->used = false;
+    return r < 0 ? r : (long)i;
+}
+
 static long spawn_child(const char *path, size_t plen, const char *arg, size_t alen, bool kept,
                         const char *name)
 {
@@ -185,8 +231,8 @@ static long pm_handle(struct hm_msg *m)
         return st;
     }
     case PM_KILL:
-        if (w1 >= PM_CHILDREN || !children[w1].used)
-            return -HM_EINVAL;
+        if (w1 >= PM_CHILDREN || !children[w1].used || children[w1].domain)
+            return -HM_EINVAL; /* a domain is stopped by its own fault only */
         return hm_kill(SLOT_CHILD + (unsigned)w1);
     case PM_INFO:
         if (w1 >= PM_CHILDREN || !children[w1].used)
@@ -221,6 +267,12 @@ int main(const char *arg, unsigned long len)
         }
         if (i == s)
             break;
+        if (arg[s] == '@') {
+            long c = keep_domain(arg + s + 1, i - s - 1);
+            if (c < 0)
+                hm_printf("pm: cannot keep %.*s: %ld\n", (int)(i - s), arg + s, c);
+            continue;
+        }
         char name[HM_NAME_MAX] = { 0 };
         if (!eq || i - eq - 1 >= sizeof(name)) {
             hm_printf("pm: ignoring \"%.*s\": not path=name\n", (int)(i - s), arg + s);

@@ -11,8 +11,8 @@ memory manager's, mm_test.c, whose file mappings then go mm -> IC0 FS), and
 CONFIG_FS_MM_COALESCED (one process serving "fs" and "mm", one page cache
 mapped as it is, one LRU; every stage-3 suite), and both coalesced in
 the kernel (CONFIG_FS_IC0 with CONFIG_FS_MM_COALESCED: the pager is an IC0
-service).  The memory-pressure suite,
-reclaim_test.c, runs in all three.
+service), and the FS in an IC1 domain (CONFIG_FS_IC1, separated).  The
+memory-pressure suite, reclaim_test.c, runs in all four.
 """
 import re
 import secrets
@@ -104,3 +104,33 @@ def test_fs_suite_passes_with_the_fs_in_ic0(harness):
         assert ok, msg
     failed = [ln for ln in r.text.splitlines() if ": FAIL" in ln]
     assert re.search(rf"\[DONE\] (\d+)/\1 token={token}", r.text), "\n".join(failed) or log
+
+
+def test_all_suites_pass_with_the_fs_in_ic1(harness):
+    """The FS in an IC1 domain (separated: mm stays in IC2): its pages in
+    the domain's heap, the clients' bytes copied through its message
+    buffer; a fault in it stops the domain, and the process manager has it
+    started afresh."""
+    if not (harness.repo / "stage3-composition/services/fs_ic1.c").exists():
+        pytest.skip("stage 3 has no IC1 file system")
+    # the class matrix takes two domains: a Cortex-A72's watchpoints keep
+    # apart three (kv, the tests' probe, fs)
+    r, token = _boot_variant(harness, "fs-ic1", "CONFIG_FS_IC1=y CONFIG_CLASS_MATRIX=n")
+    log = "\n".join(r.last_lines(40))
+    assert "stage2: service fs in IC1 (domain fs at 0xffffffff0c000000)" in r.text, log
+    assert "/bin/fssrv" not in r.text, log
+    assert "ic1: domain fs stopped" in r.text, log  # the crash test's fault
+    assert "pm: fs (IC1) stopped; started again" in r.text, log
+    names = (_suite(harness, "fs_test.c") + _suite(harness, "mm_test.c")
+             + _suite(harness, "reclaim_test.c") + _suite(harness, "pm_test.c"))
+    for name in names:
+        ok, msg = verdict(r, f"stage3/{name}", token)
+        assert ok, msg
+    _all_passed(r, token)
+
+
+def test_fs_in_ic1_coalesced_is_refused_with_a_reason(harness):
+    b = run(["make", "-s", "kernel", "STAGE=3", "VARIANT=ic1-coalesced-refused",
+             "KCONFIG=CONFIG_FS_IC1=y CONFIG_FS_MM_COALESCED=y"], 120, cwd=harness.repo)
+    assert b.exit_code != 0
+    assert "CONFIG_FS_IC1 needs CONFIG_FS_MM_SEPARATED" in b.text, "\n".join(b.last_lines(10))

@@ -490,6 +490,8 @@ static const syscall_fn syscalls[NR_SYSCALLS] = {
     [HM_SYS_INITRD_STAT] = sys_initrd_stat,
     [HM_SYS_INITRD_READ] = sys_initrd_read,
     [HM_SYS_SPAWN_MEM] = sys_spawn_mem,
+    [HM_SYS_DOMAIN_WAIT] = sys_domain_wait,
+    [HM_SYS_DOMAIN_RESTART] = sys_domain_restart,
 #endif
 };
 

@@ -59,5 +59,7 @@ long sys_proc_alive(struct trap_frame *tf, struct proc *p);
 long sys_initrd_stat(struct trap_frame *tf, struct proc *p);
 long sys_initrd_read(struct trap_frame *tf, struct proc *p);
 long sys_spawn_mem(struct trap_frame *tf, struct proc *p);
+long sys_domain_wait(struct trap_frame *tf, struct proc *p);
+long sys_domain_restart(struct trap_frame *tf, struct proc *p);
 
 #endif

@@ -62,7 +62,17 @@
  * (a program the process manager read from the file system); its process
  * capability in dst_slot, as HM_SYS_SPAWN */
 #define HM_SYS_SPAWN_MEM 55
-#define HM_SYS_STAGE3_END 56
+/* A system service in IC1 (a domain, stage 2) is kept by the process
+ * manager as a process is: (name, len) -> 0 once the domain serving the
+ * in-kernel service `name` is stopped (a fault: its callers get -HM_EPIPE),
+ * at once if it is; -HM_ENOENT if no domain serves that name, -HM_EINTR if
+ * the waiting thread's process ends. */
+#define HM_SYS_DOMAIN_WAIT 56
+/* (name, len) -> 0: that stopped domain started afresh (its code and data
+ * as loaded, its heap freed): the service serves again, empty.  -HM_EBUSY
+ * if it is not stopped (a running service is never reset from outside). */
+#define HM_SYS_DOMAIN_RESTART 57
+#define HM_SYS_STAGE3_END 58
 
 #define HM_FAULT_BADGE 0xfffffffeu /* x7 badge of a kernel fault call */
 #define HM_FAULT_READ 1u

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+/*
+ * fs_ic1.c - the file system service placed in IC1 (CONFIG_FS_IC1): at
+ * EL1 in a domain of its own (stage 2).  The source is services/fs.c over
+ * services/tmpfs.c and services/pool.c, unchanged; this gives them what a
+ * domain has instead of a process or the kernel:
+ *
+ * - pages: the pool's 1 MiB chunks are halves of the domain's 2 MiB heap
+ *   blocks, mapped and unmapped by the kernel on request (the in-kernel
+ *   service "ic1mem", stage2-isolation/services/ic1mem.h);
+ * - the initramfs's files: the in-kernel service "initrd"
+ *   (initrd_proto.h), which copies into the domain's own memory;
+ * - a lock: calls come on several CPUs at once (IRQs masked while a
+ *   domain runs, so a holder is never preempted);
+ * - memcpy and memset: a domain links nothing but its own objects.
+ *
+ * The client's bytes reach the handler in the domain's message buffer (the
+ * gate copies them in and the reply's back), so fs.c's m->buf is always
+ * the domain's own memory.  Built with IC1 flags and scanned like every
+ * domain (stage2-isolation/stage.mk): no privileged instruction, no symbol
+ * from outside but the service runtime's.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <hm/service.h>
+#include <hm/syscall.h>
+#include "../../stage2-isolation/services/ic1mem.h"
+#include "../../stage2-isolation/services/svc.h"
+#include "fs_proto.h"
+#include "fs_service.h"
+#include "initrd_proto.h"
+#include "pool.h"
+
+/* Its memory budget, as in the other classes: past it the page cache
+ * reclaims clean pages, then calls fail with -HM_ENOMEM. */
+#define FS_IC1_PAGES (32u * 1024 * 1024 / POOL_PAGE)
+#define CHUNKS_PER_BLOCK (IC1MEM_BLOCK / POOL_CHUNK)
+
+static struct pool pool;
+static volatile uint32_t lock;
+static bool ready;
+static long h_mem = -1, h_initrd = -1; /* svc_lookup() handles */
+static uintptr_t block_va[IC1MEM_BLOCKS];
+static uint8_t block_chunks[IC1MEM_BLOCKS]; /* chunks of each block in use */
+
+/* Not turned into calls of themselves by the loop-pattern optimisation. */
+#define NO_LIBCALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
+
+NO_LIBCALL void *memcpy(void *dst, const void *src, size_t n)
+{
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+    if (!(((uintptr_t)d | (uintptr_t)s) & 7))
+        for (; n >= 8; n -= 8, d += 8, s += 8)
+            *(uint64_t *)d = *(const uint64_t *)s;
+    while (n--)
+        *d++ = *s++;
+    return dst;
+}
+
+NO_LIBCALL void *memset(void *dst, int c, size_t n)
+{
+    uint8_t *d = dst;
+    while (n--)
+        *d++ = (uint8_t)c;
+    return dst;
+}
+
+static void lock_take(void)
+{
+    while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&lock, __ATOMIC_RELAXED))
+            ;
+}
+
+static void lock_give(void)
+{
+    __atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
+}
+
+static long call4(long h, uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3, uint64_t *r0)
+{
+    struct hm_msg m = { .w = { w0, w1, w2, w3 } };
+    long r = svc_call(h, &m);
+    if (r >= 0 && r0)
+        *r0 = m.w[0];
+    return r;
+}
+
+/* Chunk c: half of heap block c / 2, mapped with its first chunk. */
+static void *chunk_get(void *ctx, unsigned c)
+{
+    (void)ctx;
+    unsigned b = c / CHUNKS_PER_BLOCK;
+    if (b >= IC1MEM_BLOCKS)
+        return NULL;
+    if (!block_chunks[b]) {
+        uint64_t va = 0;
+        if (call4(h_mem, IC1MEM_MAP, b, 0, 0, &va) < 0)
+            return NULL;
+        block_va[b] = va; /* zeroed by the kernel */
+    }
+    block_chunks[b]++;
+    void *p = (void *)(block_va[b] + (uintptr_t)(c % CHUNKS_PER_BLOCK) * POOL_CHUNK);
+    if (block_chunks[b] > 1) /* its other half in use: this one may hold old bytes */
+        memset(p, 0, POOL_CHUNK);
+    return p;
+}
+
+static void chunk_put(void *ctx, unsigned c, void *va)
+{
+    (void)ctx;
+    (void)va;
+    unsigned b = c / CHUNKS_PER_BLOCK;
+    if (--block_chunks[b] == 0)
+        call4(h_mem, IC1MEM_UNMAP, b, 0, 0, NULL);
+}
+
+static void *page_alloc(void *ctx)
+{
+    (void)ctx;
+    return pool_alloc(&pool); /* zeroed */
+}
+
+static void page_free(void *ctx, void *page)
+{
+    (void)ctx;
+    pool_free(&pool, page);
+}
+
+static long initrd_fill(void *ctx, uint32_t backing, uint64_t off, void *page)
+{
+    (void)ctx;
+    return call4(h_initrd, INITRD_READ, backing - 1, off, (uintptr_t)page, NULL);
+}
+
+static long initrd_stat(unsigned index, char *name, size_t cap)
+{
+    return call4(h_initrd, INITRD_STAT, index, cap, (uintptr_t)name, NULL);
+}
+
+/* On the first call: the kernel's services are there by then. */
+static bool init_locked(void)
+{
+    static const struct pool_ops chunks = { chunk_get, chunk_put, NULL, NULL };
+    static const struct tmpfs_pages pages = { page_alloc, page_free, NULL, initrd_fill, NULL };
+    if (ready)
+        return true;
+    h_mem = svc_lookup(IC1MEM_NAME);
+    h_initrd = svc_lookup(INITRD_NAME);
+    if (h_mem < 0 || h_initrd < 0)
+        return false;
+    pool_init(&pool, &chunks, FS_IC1_PAGES);
+    ready = fs_init(&pages) == 0 && fs_import(initrd_stat) >= 0;
+    return ready;
+}
+
+/* The domain's entry (its image's entry point). */
+long fs_ic1_handle(struct hm_msg *m)
+{
+    lock_take();
+    long r = init_locked() ? fs_handle(m) : -HM_EIO;
+    if (m->w[0] == FS_TRIM && r >= 0) /* the file system's clean pages, then the pool's spare */
+        pool_trim(&pool);
+    lock_give();
+    return r;
+}
