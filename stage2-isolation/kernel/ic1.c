@@ -223,24 +223,10 @@ int ic1_load(const struct ic1_image *im, struct ic1_domain *d)
     for (unsigned c = 0; !err2 && c < CONFIG_NR_CPUS; c++)
         err2 = mmu_map_pages(im->end + c * IC1_STACK_STRIDE + PAGE_SIZE,
                              stack + (uint64_t)c * IC1_STACK_SIZE, IC1_STACK_SIZE, PROT_KERNEL_RW);
-    /* Then, per CPU, a guard page and a message buffer: a long message's
-     * bytes are copied there, never read from the caller's memory. */
+    /* Then, per CPU, a guard page and a window for a long message's
+     * buffer, mapped only during a call (same 2 MiB as the image: its
+     * page table exists, which mmu_set_pages() needs). */
     uint64_t buf0 = im->end + (uint64_t)CONFIG_NR_CPUS * IC1_STACK_STRIDE + PAGE_SIZE;
-    paddr_t buf_pa = 0;
-    unsigned buf_order = 0;
-    if (!err2 && im->buf_size) {
-        while (((uint64_t)PAGE_SIZE << buf_order) < CONFIG_NR_CPUS * im->buf_size)
-            buf_order++;
-        buf_pa = frame_alloc(buf_order);
-        if (!buf_pa) {
-            frame_free(stack, stack_order);
-            frame_free(pa, order);
-            return -HM_ENOMEM;
-        }
-    }
-    for (unsigned c = 0; !err2 && im->buf_size && c < CONFIG_NR_CPUS; c++)
-        err2 = mmu_map_pages(buf0 + c * (im->buf_size + PAGE_SIZE), buf_pa + c * im->buf_size,
-                             im->buf_size, PROT_KERNEL_RW);
     if (err2 < 0) {
         /* TODO(stage2): unmap what was mapped; today only boot loads domains. */
         printk("ic1: %s: out of page-table pages\n", im->name);
@@ -256,8 +242,6 @@ int ic1_load(const struct ic1_image *im, struct ic1_domain *d)
     d->order = order;
     d->stack_pa = stack;
     d->stack_order = stack_order;
-    d->buf_pa = buf_pa;
-    d->buf_order = buf_order;
     d->buf0 = buf0;
     for (unsigned b = 0; b < IC1_HEAP_BLOCKS; b++)
         d->heap[b] = 0;
@@ -507,17 +491,24 @@ static long enter_domain(struct ic1_cpu *c, unsigned cpu, struct ic1_domain *cal
     dm->buf = NULL;
     dm->grant = HM_NO_SLOT;
     dm->badge = m->badge; /* which connection: a service keeps state per client */
-    uint64_t in = 0;
-    if (m->buf && d->image->buf_size) {
-        /* A long message: its bytes into this CPU's buffer in the domain. */
+    /* A long message: the caller's buffer (the kernel's view of it, in
+     * the linear map) mapped into this CPU's window in the domain for the
+     * call, the pages that hold the request's bytes: no copy.  The domain
+     * sees what an IC2 service sees through its own mapping of a shared
+     * buffer, and no more: the window is emptied when the call ends. */
+    uint64_t in = 0, win = 0, win_size = 0;
+    if (m->buf && m->len && d->image->buf_size) {
         in = m->len;
-        if (in > d->image->buf_size) {
+        uint64_t off = (uint64_t)m->buf & (PAGE_SIZE - 1);
+        win_size = ALIGN_UP(off + in, PAGE_SIZE);
+        if (in > d->image->buf_size || win_size > d->image->buf_size) {
             __atomic_store_n(&d->busy[cpu], 0, __ATOMIC_RELEASE);
             return -HM_ERANGE;
         }
-        dm->buf = (void *)(d->buf0 + cpu * (d->image->buf_size + PAGE_SIZE));
+        win = d->buf0 + cpu * (d->image->buf_size + PAGE_SIZE);
+        mmu_set_pages(win, linear_to_pa((uint64_t)m->buf - off), win_size, PROT_KERNEL_RW);
+        dm->buf = (void *)(win + off);
         dm->len = in;
-        memcpy(dm->buf, m->buf, in);
     }
     uint64_t ttbr0 = 0;
     if (ic1_pac)
@@ -549,16 +540,15 @@ static long enter_domain(struct ic1_cpu *c, unsigned cpu, struct ic1_domain *cal
         m->w[1] = dm->w[1];
         m->w[2] = dm->w[2];
         m->w[3] = dm->w[3];
-        /* The reply's bytes back, no more than the request's (what the
+        /* The reply's length: no more than the request's (what the
          * caller's buffer was checked to hold). */
-        uint64_t out = dm->buf && dm->len <= in ? dm->len : 0;
-        if (m->buf) {
-            memcpy(m->buf, (void *)(d->buf0 + cpu * (d->image->buf_size + PAGE_SIZE)), out);
-            m->len = out;
-        }
+        if (m->buf)
+            m->len = dm->buf && dm->len <= in ? dm->len : 0;
     } else if (m->buf) {
         m->len = 0;
     }
+    if (win_size)
+        mmu_set_pages(win, 0, win_size, 0);
     /* The gate's fast path writes only the words: leave the rest as
      * init_msgs() did for the calls that take it. */
     dm->len = 0;
@@ -602,15 +592,11 @@ long ic1_gate_call(long h, struct hm_msg *m)
 
 bool ic1_caller_may_write(uint64_t va, uint64_t len)
 {
-    unsigned cpu = this_cpu()->id;
-    const struct ic1_domain *d = ic1_cpu[cpu].running;
+    const struct ic1_domain *d = ic1_cpu[this_cpu()->id].running;
     if (!d || va + len < va)
         return false;
     const struct ic1_image *im = d->image;
     if (va >= im->data && va + len <= im->end)
-        return true;
-    uint64_t buf = d->buf0 + cpu * (im->buf_size + PAGE_SIZE);
-    if (im->buf_size && va >= buf && va + len <= buf + im->buf_size)
         return true;
     uint64_t heap = d->base + IC1_IMAGE_MAX;
     if (va < heap || va + len > d->base + IC1_SLOT_SIZE || len == 0)

@@ -13,10 +13,9 @@
  * services/svc_ic1.c) when an IC1 service calls another in-kernel service.
  * Like an IC2 service with its pool of stacks, a domain may be called on
  * several CPUs at once (one stack each), so its code must be safe for that.
- * A domain may take long messages: an image built with a message buffer
- * (buf_size) gets one per CPU, and a call that comes with a buffer has its
- * bytes copied in and the reply's copied back (the domain never sees the
- * caller's memory).  A domain may grow: its slot's heap blocks, mapped and
+ * A domain may take long messages: an image built with a buffer window
+ * (buf_size) gets one per CPU, where a call's buffer is mapped while the
+ * call lasts.  A domain may grow: its slot's heap blocks, mapped and
  * unmapped on its request through the in-kernel service "ic1mem"
  * (services/ic1mem.h).
  * Limits today: IRQs masked while a domain runs, a call back into a domain already in this CPU's chain is
@@ -33,7 +32,7 @@
 #define IC1_STACK_STRIDE (IC1_STACK_SIZE + 4096) /* each with a guard page below */
 #define IC1_MSG_OFF 64 /* a call's message: this far below the top of the stack */
 /* A domain's slot in the IC1 window: its image, then per CPU a guard page
- * and a stack, then per CPU a guard page and a message buffer, all in the
+ * and a stack, then per CPU a guard page and a buffer window, all in the
  * first 2 MiB; the rest is its heap, in 2 MiB blocks (ic1mem.h). */
 #define IC1_SLOT_SIZE (64ul << 20)
 #define IC1_IMAGE_MAX (2ul << 20)
@@ -95,9 +94,9 @@ struct ic1_domain {
     const struct ic1_image *image;
     unsigned fault;      /* why it was last stopped: IC1_FAULT_* */
     uint64_t fault_addr; /* and the address it touched (FAR_EL1) */
-    paddr_t pa, stack_pa, buf_pa;
-    unsigned order, stack_order, buf_order;
-    uint64_t buf0; /* CPU c's message buffer: buf0 + c * (buf_size + a guard page) */
+    paddr_t pa, stack_pa;
+    unsigned order, stack_order;
+    uint64_t buf0;                 /* CPU c's buffer window: buf0 + c * (buf_size + a guard page) */
     paddr_t heap[IC1_HEAP_BLOCKS]; /* the frames of each heap block, 0: not mapped */
     unsigned restarts;
     struct waitq stopq; /* ic1_wait_stopped() callers */
@@ -140,14 +139,15 @@ struct ic1_domain *ic1_find(const char *name);
  * already in this CPU's call chain.  d must have been loaded by ic1_load().
  */
 long ic1_call(struct ic1_domain *d, struct hm_msg *m);
-/* With a long message: if d has a message buffer, m->len bytes of m->buf
- * (the kernel's view of the caller's buffer) are copied in first, and the
- * reply's m->len bytes (at most the request's) back; more than d's buffer
- * holds is -HM_ERANGE. */
+/* With a long message: if d has a buffer window, the pages of m->buf (the
+ * kernel's view of the caller's buffer, in the linear map) that hold the
+ * request's m->len bytes are mapped there for the call, and the reply's
+ * m->len is kept if it is no longer than the request's; more than d's
+ * window holds is -HM_ERANGE. */
 
 /** For an in-kernel service called from a domain (through the gate):
  *  whether [va, va + len) is memory the calling domain may write (its
- *  data, its buffers, its mapped heap blocks).  False when the caller is
+ *  data, its mapped heap blocks).  False when the caller is
  *  not a domain. */
 bool ic1_caller_may_write(uint64_t va, uint64_t len);
 

@@ -326,40 +326,53 @@ KTEST(ic1_bti_catches_a_branch_into_a_function)
     KT_ASSERT_EQ(ic1_restart(&probe), 0);
 }
 
-/* Long messages: the bytes of the caller's buffer are copied into the
- * domain's own buffer and the reply's back, never more than the request
- * had; more than the domain's buffer holds is refused, nothing changed. */
-KTEST(ic1_long_message_copied_in_and_back)
+/* Long messages: the pages of the caller's buffer (in the linear map, as
+ * an IC2 client's shared buffer is) are mapped into the domain's window
+ * for this CPU while the call lasts, and only those; the reply's length
+ * is kept when it is no longer than the request's; more than the window
+ * holds is refused, nothing touched. */
+KTEST(ic1_long_message_through_the_window)
 {
     if (!probe.image)
         KT_ASSERT_EQ(ic1_load(&ic1_image_probe, &probe), 0);
     KT_ASSERT_EQ(ic1_restart(&probe), 0);
-    static char b[16384];
+    paddr_t pa = frame_alloc(2); /* 16 KiB */
+    KT_ASSERT(pa != 0);
+    char *b = (char *)pa_to_linear(pa);
     memcpy(b, "0123456789", 10);
     struct hm_msg m = { .w = { 9, 10 }, .len = 10, .buf = b };
     KT_ASSERT_EQ(ic1_call(&probe, &m), 10);
     KT_ASSERT_EQ(m.len, 10);
     KT_ASSERT(memcmp(b, "9876543210", 10) == 0);
-    /* a reply of 4 bytes: only those come back */
-    m = (struct hm_msg){ .w = { 9, 4 }, .len = 10, .buf = b };
-    KT_ASSERT_EQ(ic1_call(&probe, &m), 10);
-    KT_ASSERT_EQ(m.len, 4);
-    KT_ASSERT(memcmp(b, "0123543210", 10) == 0);
     /* a reply longer than the request: none */
     m = (struct hm_msg){ .w = { 9, 11 }, .len = 10, .buf = b };
     KT_ASSERT_EQ(ic1_call(&probe, &m), 10);
     KT_ASSERT_EQ(m.len, 0);
-    KT_ASSERT(memcmp(b, "0123543210", 10) == 0);
-    /* the whole buffer, and one byte more */
+    /* from the middle of a page, across two */
+    memcpy(b + 4090, "abcdefghij", 10);
+    m = (struct hm_msg){ .w = { 9, 3 }, .len = 10, .buf = b + 4090 };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), 10);
+    KT_ASSERT_EQ(m.len, 3);
+    KT_ASSERT(memcmp(b + 4090, "jihgfedcba", 10) == 0);
+    /* the whole window, and one byte more (or one page more) */
+    b[0] = 'x';
     m = (struct hm_msg){ .w = { 9, 8192 }, .len = 8192, .buf = b };
     KT_ASSERT_EQ(ic1_call(&probe, &m), 8192);
-    KT_ASSERT_EQ(b[8191], '0');
+    KT_ASSERT_EQ(b[8191], 'x');
     m = (struct hm_msg){ .w = { 9, 1 }, .len = 8193, .buf = b };
     KT_ASSERT_EQ(ic1_call(&probe, &m), -HM_ERANGE);
-    KT_ASSERT_EQ(b[8191], '0');
+    m = (struct hm_msg){ .w = { 9, 1 }, .len = 8000, .buf = b + 1000 };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), -HM_ERANGE);
+    KT_ASSERT_EQ(b[8191], 'x');
+    /* after the call the window is empty: the domain keeps nothing of it */
+    KT_ASSERT(!mmu_kernel_readable(probe.buf0));
+    m = (struct hm_msg){ .w = { 1, probe.buf0 } };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), -HM_EPIPE);
+    KT_ASSERT_EQ(ic1_restart(&probe), 0);
     /* a call without a buffer still gets none */
     m = (struct hm_msg){ .w = { 9, 0 }, .len = 5 };
     KT_ASSERT_EQ(ic1_call(&probe, &m), 0);
+    frame_free(pa, 2);
     uint64_t v = 0;
     KT_ASSERT_EQ(probe_call(0, 1, &v), 0); /* and the domain is fine */
     KT_ASSERT_EQ(v, 2);

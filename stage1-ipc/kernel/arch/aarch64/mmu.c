@@ -129,6 +129,31 @@ int mmu_map_pages(uint64_t va, uint64_t pa, uint64_t size, uint64_t prot)
     return err;
 }
 
+int mmu_set_pages(uint64_t va, uint64_t pa, uint64_t size, uint64_t prot)
+{
+    if (!IS_ALIGNED(va | pa | size, PAGE_SIZE) || va < LINEAR_BASE || va + size < va)
+        return -1;
+    pte_t *l3 = NULL;
+    for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+        uint64_t v = va + off;
+        if (!l3 || !(v & (2 * MiB - 1))) {
+            pte_t l1e = boot_ttbr1_l1[(v >> 30) & 511];
+            pte_t l2e = (l1e & PTE_TABLE) ? table_of(l1e)[(v >> 21) & 511] : 0;
+            if (!(l2e & PTE_VALID) || !(l2e & PTE_TABLE))
+                return -1; /* no table to change: never made here */
+            l3 = table_of(l2e);
+        }
+        l3[(v >> 12) & 511] = pa ? (pa + off) | PTE_PAGE | prot : 0;
+    }
+    /* Every CPU forgets the old entries of exactly these pages. */
+    dsb(ishst);
+    for (uint64_t off = 0; off < size; off += PAGE_SIZE)
+        __asm__ volatile("tlbi vaae1is, %0" ::"r"((va + off) >> 12) : "memory");
+    dsb(ish);
+    isb();
+    return 0;
+}
+
 /* The L2 slot of va, NULL if its L1 entry is not a table (and cannot be
  * made one: with `make` false, or out of table pages). */
 static pte_t *l2_slot(uint64_t va, bool make)

@@ -107,6 +107,12 @@ uint64_t mmu_ioremap(uint64_t pa, uint64_t size);
  *  PTE attributes (PROT_*); all three page-aligned.  Returns 0, or -1 when
  *  out of page-table pages, misaligned, or va lies under a block mapping. */
 int mmu_map_pages(uint64_t va, uint64_t pa, uint64_t size, uint64_t prot);
+/** Change the 4 KiB entries of [va, va + size) that mmu_map_pages() made
+ *  before (its tables exist): map them to [pa, pa + size) with prot, or
+ *  clear them when pa is 0; each page's old translation is invalidated on
+ *  every CPU.  No lock: the caller owns those entries.  0, or -1 when
+ *  misaligned or there is no table. */
+int mmu_set_pages(uint64_t va, uint64_t pa, uint64_t size, uint64_t prot);
 /** Map 2 MiB of RAM at pa as one block at kernel address va (both 2 MiB
  *  aligned), with the given PTE attributes.  Returns 0, or -1 when
  *  misaligned, out of table pages, or something is mapped there already.
