@@ -1240,19 +1240,31 @@ __attribute__((optimize("omit-frame-pointer"))) void ipc_fast_call(struct trap_f
     uint64_t server_va = cn->server_va, badge = cn->badge;
     f->buf_size = cn->buf_size;
 #ifdef CONFIG_STAGE2
-    /* read while the connection (and so s) is held; with a shared buffer,
-     * the slow path (it holds the buffer for the call) */
-    bool ic0 = s->ic0 != NULL && !cn->buf;
+    /* read while the connection (and so s) is held; a shared buffer is
+     * held for the call (the connection may go meanwhile) */
+    bool ic0 = s->ic0 != NULL;
+    struct memobj *ibuf = ic0 ? cn->buf : NULL;
+    if (ibuf)
+        ibuf->maps++;
 #endif
     spin_unlock(&cap_lock);
 #ifdef CONFIG_STAGE2
-    /* Stage 2, IC0: a direct function call.  IC0 services are never freed
-     * (the kernel publishes them for good), so s is safe to use here; no
-     * grant reaches this path (checked above), as the slow path requires.
-     * Checked before the binding search, which an IC0 service would scan to
-     * the end: this costs IC2 calls 3 instructions and saves IC0 calls 31. */
+    /* Stage 2, IC0 (and IC1, behind it): a direct function call.  IC0
+     * services are never freed (the kernel publishes them for good), so s
+     * is safe to use here; no grant reaches this path (checked above), as
+     * the slow path requires.  Checked before the binding search, which an
+     * IC0 service would scan to the end: this costs IC2 calls 3
+     * instructions and saves IC0 calls 31.  With a buffer, the general
+     * path cost a file fault through an IC0 or IC1 file system some 500
+     * instructions more. */
     if (ic0) {
-        tf->x[0] = (uint64_t)ic0_call(tf, s, (uint32_t)badge);
+        if (ibuf) {
+            tf->x[0] = (uint64_t)ic0_call_buf(tf, s, (uint32_t)badge,
+                                              (void *)pa_to_linear(ibuf->pa), f->buf_size);
+            memobj_unhold(ibuf);
+        } else {
+            tf->x[0] = (uint64_t)ic0_call(tf, s, (uint32_t)badge);
+        }
         ipc_return_to(tf);
     }
 #endif
