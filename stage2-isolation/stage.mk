@@ -84,8 +84,9 @@ relay-ic1-entry := relay_handle
 relay-ic1-base := 0xffffffff04000000
 
 # $(call ic1-image,NAME): the rules that link image NAME (its objects
-# NAME-ic1-objs, entry NAME-ic1-entry, slot NAME-ic1-base, message buffer
-# NAME-ic1-buf) and embed it; later stages use it for their domains.
+# NAME-ic1-objs, entry NAME-ic1-entry, slot NAME-ic1-base, buffer window
+# NAME-ic1-buf, more entries NAME-ic1-entries: each E's address becomes
+# ic1_entry_NAME_E) and embed it; later stages use it for their domains.
 define ic1-image
 $(O)/ic1/$(1).elf: $(S2K)/ic1.ld $(S2)/stage.mk $(O)/ic1/scan.ok $$($(1)-ic1-objs)
 	$$(SAY) "  LD [IC1] $$@"
@@ -102,7 +103,9 @@ $(O)/ic1/$(1).S: $(O)/ic1/$(1).elf $(S2)/stage.mk
 	    '$(1)_ic1_name: .asciz "$(1)"' '.balign 8' '.globl ic1_image_$(1)' 'ic1_image_$(1):' \
 	    '.quad $(1)_ic1_name, $(1)_ic1_bin, $(1)_ic1_bin_end - $(1)_ic1_bin' \
 	    ".quad $$$$(sym __ic1_base), $$$$(sym __ic1_data), $$$$(sym __ic1_end), $$$$(sym $$($(1)-ic1-entry))" \
-	    ".quad $$$$(sym ic1_gates), $$(or $$($(1)-ic1-buf),0)" > $$@
+	    ".quad $$$$(sym ic1_gates), $$(or $$($(1)-ic1-buf),0)" > $$@ \
+	$$(foreach e,$$($(1)-ic1-entries),&& printf '%s\n' '.globl ic1_entry_$(1)_$$(e)' \
+	    'ic1_entry_$(1)_$$(e):' ".quad $$$$(sym $$(e))" >> $$@)
 
 kernel-y += $(O)/ic1/$(1).S
 endef

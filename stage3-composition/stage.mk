@@ -25,17 +25,22 @@ ifeq ($(CONFIG_FS_MM_COALESCED),y)
 kernel-y += $(S3)/services/mm.c # coalesced in the kernel: the memory manager in IC0 too
 endif
 else ifeq ($(CONFIG_FS_IC1),y)
-ifeq ($(CONFIG_FS_MM_COALESCED),y)
-$(error CONFIG_FS_IC1 needs CONFIG_FS_MM_SEPARATED: the memory manager cannot run in an IC1 domain yet (stage3-composition/README.md))
-endif
 # IC1: the same sources built with IC1 flags (stage 2) into one domain,
 # combined first (ld -r) so that the scanner sees one self-contained
-# object, linked at its 64 MiB slot with a 64 KiB message buffer per CPU
+# object, linked at its 64 MiB slot with a 64 KiB buffer window per CPU
 # (the native file API's largest transfer).
 fs-ic1-src := $(S3)/services/fs_ic1.c $(S3)/services/fs.c $(S3)/services/tmpfs.c \
               $(S3)/services/pool.c
+ifeq ($(CONFIG_FS_MM_COALESCED),y) # the memory manager in the domain too, as "mm"
+fs-ic1-src += $(S3)/services/mm.c
+fs-ic1-entries := mm_ic1_handle
+kernel-y += $(S3)/kernel/pager_ic1.c
+endif
 fs-ic1-parts := $(patsubst %,$(O)/ic1/%.o,$(fs-ic1-src))
-$(fs-ic1-parts): IC1_CFLAGS_EXTRA := -DFS_CLASS=1 $(if $(filter 1,$(TEST)),-DFS_TEST_OPS)
+$(fs-ic1-parts): IC1_CFLAGS_EXTRA := -DFS_CLASS=1 -I$(S3)/kernel/include/uapi \
+    $(if $(filter 1,$(TEST)),-DFS_TEST_OPS) \
+    $(if $(filter y,$(CONFIG_FS_MM_COALESCED)),-DFS_MM_COALESCED \
+        $(if $(filter 1,$(TEST)),-DMM_TEST_OPS))
 $(O)/ic1/fs-domain.o: $(fs-ic1-parts)
 	$(SAY) "  LD [IC1] $@"
 	$(Q)$(CC) -nostdlib -r -o $@ $^
@@ -58,7 +63,7 @@ endif
 # The memory manager: its own process beside the file system (separated),
 # or linked into the file system's (coalesced).  Same source, services/mm.c.
 ifeq ($(CONFIG_FS_MM_COALESCED),y)
-ifneq ($(CONFIG_FS_IC0),y)
+ifeq ($(CONFIG_FS_IC2),y) # (in IC0 and IC1, above)
 fssrv-src += $(S3)/services/mm.c $(S3)/services/mm_user.c
 fssrv-cflags += -DFS_MM_COALESCED $(if $(filter 1,$(TEST)),-DMM_TEST_OPS)
 endif
@@ -94,6 +99,7 @@ bench3-path := bin/bench3
 bench-variants += coalesced:CONFIG_FS_MM_COALESCED=y
 bench-variants += ic0-coalesced:CONFIG_FS_IC0=y,CONFIG_FS_MM_COALESCED=y
 bench-variants += fs-ic1:CONFIG_FS_IC1=y,CONFIG_CLASS_MATRIX=n
+bench-variants += ic1-coalesced:CONFIG_FS_IC1=y,CONFIG_FS_MM_COALESCED=y,CONFIG_CLASS_MATRIX=n
 
 # Host unit tests of the tmpfs core (ASan + UBSan).
 host-tests += tmpfs_test

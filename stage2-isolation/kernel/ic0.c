@@ -54,7 +54,9 @@ int ic0_publish(const struct ic0_service *d)
     if (err == 0) {
         ic0_table[ic0_ntable] = d;
         ic0_objects[ic0_ntable] = s;
-        ic0_ic1_targets[ic0_ntable] = d->ic1;
+        /* the gate's fast path enters a domain at its image's entry:
+         * a service with an entry of its own takes the C half */
+        ic0_ic1_targets[ic0_ntable] = d->ic1_entry ? NULL : d->ic1;
         __atomic_store_n(&ic0_ntable, ic0_ntable + 1, __ATOMIC_RELEASE);
     }
     spin_unlock(&table_lock);
@@ -82,7 +84,7 @@ const struct ic0_service *ic0_service_at(long h)
 
 long ic0_invoke(const struct ic0_service *d, struct hm_msg *m)
 {
-    return d->ic1 ? ic1_call(d->ic1, m) : d->handler(m);
+    return d->ic1 ? ic1_call_entry(d->ic1, d->ic1_entry, m) : d->handler(m);
 }
 
 /* The message from the caller's registers, the call, the reply back into

@@ -9,8 +9,10 @@
  */
 #include <ic0.h>
 #include <ic1.h>
+#include <cap.h>
 #include <mm.h>
 #include <printk.h>
+#include <proc.h>
 #include <sched.h>
 #include <string.h>
 #include <arch/cfi.h>
@@ -244,7 +246,7 @@ int ic1_load(const struct ic1_image *im, struct ic1_domain *d)
     d->stack_order = stack_order;
     d->buf0 = buf0;
     for (unsigned b = 0; b < IC1_HEAP_BLOCKS; b++)
-        d->heap[b] = 0;
+        d->heap[b] = NULL;
     d->index = nloaded;
     d->entry = (hm_handler_t)im->entry;
     d->stack0_top = im->end + IC1_STACK_STRIDE;
@@ -273,25 +275,25 @@ static uint64_t heap_va(const struct ic1_domain *d, unsigned b)
     return d->base + IC1_IMAGE_MAX + (uint64_t)b * IC1_HEAP_BLOCK;
 }
 
-#define HEAP_ORDER 9 /* 2 MiB of frames */
-_Static_assert(((uint64_t)PAGE_SIZE << HEAP_ORDER) == IC1_HEAP_BLOCK, "a block's frames");
-
 static void heap_free_all(struct ic1_domain *d)
 {
     spin_lock(&heap_lock);
     for (unsigned b = 0; b < IC1_HEAP_BLOCKS; b++) {
         if (d->heap[b]) {
             mmu_unmap_block(heap_va(d, b));
-            frame_free(d->heap[b], HEAP_ORDER);
-            d->heap[b] = 0;
+            memobj_unhold(d->heap[b]); /* freed once no page of it is lent */
+            d->heap[b] = NULL;
         }
     }
     spin_unlock(&heap_lock);
 }
 
 /* Only for the domain that calls (ic1_cpu[].running): block w1 of its
- * heap mapped (zeroed frames; its address in w0) or unmapped and freed.
- * The frames are the kernel's: a domain's heap is bounded by its slot. */
+ * heap mapped (a zeroed memory object of the kernel's, which holds it
+ * while it is mapped; its address in w0) or unmapped.  A block is a
+ * memory object so that a pager in the domain can lend its pages (stage
+ * 3): a lent page keeps it after the domain let it go.  A domain's heap
+ * is bounded by its slot. */
 static long ic1mem_handle(struct hm_msg *m)
 {
     struct ic1_domain *d = ic1_cpu[this_cpu()->id].running;
@@ -303,32 +305,56 @@ static long ic1mem_handle(struct hm_msg *m)
     long r = 0;
     spin_lock(&heap_lock);
     if (m->w[0] == IC1MEM_MAP) {
-        paddr_t pa = d->heap[b] ? 0 : frame_alloc(HEAP_ORDER);
+        struct memobj *o = NULL;
         if (d->heap[b]) {
             r = -HM_EEXIST;
-        } else if (!pa) {
-            r = -HM_ENOMEM;
-        } else if (!IS_ALIGNED(pa, IC1_HEAP_BLOCK) ||
-                   mmu_map_block(heap_va(d, b), pa, PROT_KERNEL_RW) < 0) {
-            frame_free(pa, HEAP_ORDER); /* a zone not 2 MiB aligned, or no table page */
+        } else if (memobj_create(IC1_HEAP_BLOCK, &o) < 0) {
             r = -HM_ENOMEM;
         } else {
-            d->heap[b] = pa;
-            m->w[0] = heap_va(d, b);
+            spin_lock(&cap_lock);
+            o->maps = 1; /* the domain's mapping holds it */
+            spin_unlock(&cap_lock);
+            if (!IS_ALIGNED(o->pa, IC1_HEAP_BLOCK) ||
+                mmu_map_block(heap_va(d, b), o->pa, PROT_KERNEL_RW) < 0) {
+                memobj_unhold(o); /* a zone not 2 MiB aligned, or no table page */
+                r = -HM_ENOMEM;
+            } else {
+                d->heap[b] = o;
+                m->w[0] = heap_va(d, b);
+            }
         }
     } else if (m->w[0] == IC1MEM_UNMAP) {
         if (!d->heap[b]) {
             r = -HM_ENOENT;
         } else {
             mmu_unmap_block(heap_va(d, b)); /* every CPU's TLB flushed */
-            frame_free(d->heap[b], HEAP_ORDER);
-            d->heap[b] = 0;
+            memobj_unhold(d->heap[b]);
+            d->heap[b] = NULL;
         }
     } else {
         r = -HM_ENOSYS;
     }
     spin_unlock(&heap_lock);
     return r;
+}
+
+bool ic1_heap_page(const struct ic1_domain *d, uint64_t va, struct memobj **m, paddr_t *pa)
+{
+    uint64_t heap = d->base + IC1_IMAGE_MAX;
+    if (va < heap || va >= d->base + IC1_SLOT_SIZE)
+        return false;
+    unsigned b = (unsigned)((va - heap) / IC1_HEAP_BLOCK);
+    struct memobj *o = READ_ONCE(d->heap[b]);
+    if (!o)
+        return false;
+    *m = o;
+    *pa = o->pa + ((va - heap) % IC1_HEAP_BLOCK);
+    return true;
+}
+
+struct ic1_domain *ic1_running(void)
+{
+    return ic1_cpu[this_cpu()->id].running;
 }
 
 IC0_SERVICE(ic1mem_service, IC1MEM_NAME, ic1mem_handle);
@@ -470,7 +496,7 @@ static void switch_watch(struct ic1_cpu *c, const struct ic1_domain *from,
  * come back.  ic1_gate.S has a fast path for the common domain-to-domain
  * case; this is the whole of it. */
 static long enter_domain(struct ic1_cpu *c, unsigned cpu, struct ic1_domain *caller,
-                         struct ic1_domain *d, struct hm_msg *m)
+                         struct ic1_domain *d, hm_handler_t entry, struct hm_msg *m)
 {
     if (d->busy[cpu]) /* d is in this CPU's chain: it would wait for itself */
         return -HM_EBUSY;
@@ -525,7 +551,7 @@ static long enter_domain(struct ic1_cpu *c, unsigned cpu, struct ic1_domain *cal
         isb();
     }
     c->running = d;
-    long status = ic1_enter(d->entry, dm, (uint64_t)dm);
+    long status = ic1_enter(entry ? entry : d->entry, dm, (uint64_t)dm);
     c->running = caller;
     if (ic1_pac)
         cfi_set_key(caller ? caller->key : outside_key);
@@ -558,16 +584,21 @@ static long enter_domain(struct ic1_cpu *c, unsigned cpu, struct ic1_domain *cal
     return status;
 }
 
-long ic1_call(struct ic1_domain *d, struct hm_msg *m)
+long ic1_call_entry(struct ic1_domain *d, hm_handler_t entry, struct hm_msg *m)
 {
     uint64_t daif = read_sysreg(daif);
     irq_disable();
     unsigned cpu = this_cpu()->id;
     struct ic1_cpu *c = &ic1_cpu[cpu];
     /* c->running is set when an IC1 service called an IC0 one that calls d */
-    long status = enter_domain(c, cpu, c->running, d, m);
+    long status = enter_domain(c, cpu, c->running, d, entry, m);
     write_sysreg(daif, daif);
     return status;
+}
+
+long ic1_call(struct ic1_domain *d, struct hm_msg *m)
+{
+    return ic1_call_entry(d, NULL, m);
 }
 
 /* From the domain running on this CPU, through ic1_gate_call_entry
@@ -586,7 +617,7 @@ long ic1_gate_call(long h, struct hm_msg *m)
     m->grant = HM_NO_SLOT;
     m->badge = 0;
     if (t->ic1) /* IC1 -> IC1 */
-        return enter_domain(c, cpu, c->running, t->ic1, m);
+        return enter_domain(c, cpu, c->running, t->ic1, t->ic1_entry, m);
     return t->handler(m); /* IC1 -> IC0: a function call */
 }
 

@@ -29,8 +29,13 @@ static __attribute__((unused)) struct ic1_domain kv_domain, relay_domain;
 static struct ic0_service ic1_published[4];
 static unsigned npublished;
 
-int stage2_start_ic1(const struct ic1_image *im, struct ic1_domain *d, const char *name)
+int stage2_start_ic1(const struct ic1_image *im, struct ic1_domain *d, const char *name,
+                     uint64_t entry)
 {
+    if (entry && (entry < im->base || entry >= im->data)) {
+        printk("stage2: %s: entry 0x%lx is not in the code of domain %s\n", name, entry, im->name);
+        return -HM_EINVAL;
+    }
     if (!d->image) {
         int err = ic1_load(im, d);
         if (err < 0) {
@@ -43,6 +48,7 @@ int stage2_start_ic1(const struct ic1_image *im, struct ic1_domain *d, const cha
     struct ic0_service *s = &ic1_published[npublished++];
     s->name = name;
     s->ic1 = d;
+    s->ic1_entry = (hm_handler_t)entry;
     int err = ic0_publish(s);
     if (err == 0)
         printk("stage2: service %s in IC1 (domain %s at 0x%lx)\n", name, im->name, im->base);
@@ -87,11 +93,11 @@ void stage2_start_ic2(const char *prog, const char *arg, const char *names)
 void stage2_start_services(void)
 {
 #ifdef CONFIG_KV_IC1
-    stage2_start_ic1(&ic1_image_kv, &kv_domain, "kv");
+    stage2_start_ic1(&ic1_image_kv, &kv_domain, "kv", 0);
 #endif
 #ifdef CONFIG_CLASS_MATRIX
-    stage2_start_ic1(&ic1_image_kv, &kv_domain, "kv1");
-    stage2_start_ic1(&ic1_image_relay, &relay_domain, "relay1");
+    stage2_start_ic1(&ic1_image_kv, &kv_domain, "kv1", 0);
+    stage2_start_ic1(&ic1_image_relay, &relay_domain, "relay1", 0);
 #endif
 #if defined(CONFIG_KV_IC2) && defined(CONFIG_CLASS_MATRIX)
     stage2_start_ic2("/bin/kvsrv", NULL, "kv kv2");

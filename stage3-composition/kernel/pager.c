@@ -379,11 +379,11 @@ static bool call_pager(struct trap_frame *tf, uint64_t va, unsigned access, enum
     spin_unlock(&p->lock);
     if (!s)
         return false;
-    if (s->ic0) { /* stage 2's IC0: the pager is linked into the kernel */
+    if (s->ic0) { /* stage 2's IC0 or IC1: the pager is in kernel space */
         struct hm_msg m = { .w = { va, access, cookie, start },
                             .grant = HM_NO_SLOT,
                             .badge = HM_FAULT_BADGE };
-        long status = s->ic0->handler ? ic0_invoke(s->ic0, &m) : -HM_ENOSYS; /* not IC1 */
+        long status = ic0_invoke(s->ic0, &m); /* a function call, or into its IC1 domain */
         ipc_svc_unhold(s);
         if (kind == CALL_FAULT)
             pager_replied(tf, status); /* returns if the instruction may run again */

@@ -22,6 +22,7 @@
 
 #ifdef CONFIG_FS_IC1
 extern const struct ic1_image ic1_image_fs;
+extern const uint64_t ic1_entry_fs_mm_ic1_handle; /* coalesced: "mm" (stage.mk) */
 static struct ic1_domain fs_domain;
 #endif
 
@@ -29,15 +30,20 @@ void stage3_start_services(void)
 {
     /* The process manager starts (and keeps) the file system when it is
      * in IC2, and publishes "pm" once "fs" is up. */
-#if defined(CONFIG_FS_MM_COALESCED) && defined(CONFIG_FS_IC0)
+#if defined(CONFIG_FS_IC1) && defined(CONFIG_FS_MM_COALESCED)
+    /* one domain, two names: "mm" at its own entry */
+    if (stage2_start_ic1(&ic1_image_fs, &fs_domain, "fs", 0) == 0)
+        stage2_start_ic1(&ic1_image_fs, &fs_domain, "mm", ic1_entry_fs_mm_ic1_handle);
+    stage2_start_ic2("/bin/pmsrv", "@fs", "pm"); /* @: a domain to keep */
+#elif defined(CONFIG_FS_IC1)
+    stage2_start_ic1(&ic1_image_fs, &fs_domain, "fs", 0);
+    stage2_start_ic2("/bin/pmsrv", "/bin/mmsrv=mm @fs", "pm");
+#elif defined(CONFIG_FS_MM_COALESCED) && defined(CONFIG_FS_IC0)
     stage2_start_ic2("/bin/pmsrv", "", "pm"); /* "fs" and "mm" are in the kernel */
 #elif defined(CONFIG_FS_MM_COALESCED)
     stage2_start_ic2("/bin/pmsrv", "/bin/fssrv=fs", "pm"); /* fssrv is "mm" too */
 #elif defined(CONFIG_FS_IC2)
     stage2_start_ic2("/bin/pmsrv", "/bin/fssrv=fs /bin/mmsrv=mm", "pm");
-#elif defined(CONFIG_FS_IC1)
-    stage2_start_ic1(&ic1_image_fs, &fs_domain, "fs");
-    stage2_start_ic2("/bin/pmsrv", "/bin/mmsrv=mm @fs", "pm"); /* @: a domain to keep */
 #else
     stage2_start_ic2("/bin/pmsrv", "/bin/mmsrv=mm", "pm");
 #endif

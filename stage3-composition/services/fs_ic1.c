@@ -14,9 +14,15 @@
  *   domain runs, so a holder is never preempted);
  * - memcpy and memset: a domain links nothing but its own objects.
  *
- * The client's bytes reach the handler in the domain's message buffer (the
- * gate copies them in and the reply's back), so fs.c's m->buf is always
- * the domain's own memory.  Built with IC1 flags and scanned like every
+ * Coalesced (-DFS_MM_COALESCED), the memory manager (services/mm.c) is
+ * in the domain too, as "mm" at its own entry (mm_ic1_handle): one pool
+ * and one lock for the page cache and anonymous memory, a file fault
+ * maps the page cache's own page, and the pager's kernel calls go to the
+ * in-kernel service "pagerk" (pager_ic1.h), which lends the domain's heap
+ * pages (memory objects) to its clients.
+ *
+ * A client's shared buffer is mapped into the domain's window for this
+ * CPU while a call lasts (stage 2), so fs.c's m->buf is in the domain.  Built with IC1 flags and scanned like every
  * domain (stage2-isolation/stage.mk): no privileged instruction, no symbol
  * from outside but the service runtime's.
  */
@@ -31,6 +37,10 @@
 #include "fs_service.h"
 #include "initrd_proto.h"
 #include "pool.h"
+#ifdef FS_MM_COALESCED
+#include "mm.h"
+#include "pager_ic1.h"
+#endif
 
 /* Its memory budget, as in the other classes: past it the page cache
  * reclaims clean pages, then calls fail with -HM_ENOMEM. */
@@ -41,6 +51,9 @@ static struct pool pool;
 static volatile uint32_t lock;
 static bool ready;
 static long h_mem = -1, h_initrd = -1; /* svc_lookup() handles */
+#ifdef FS_MM_COALESCED
+static long h_pagerk = -1, h_mm = -1;
+#endif
 static uintptr_t block_va[IC1MEM_BLOCKS];
 static uint8_t block_chunks[IC1MEM_BLOCKS]; /* chunks of each block in use */
 
@@ -175,19 +188,78 @@ static long initrd_stat(unsigned index, char *name, size_t cap)
     return call4(h_initrd, INITRD_STAT, index, cap, (uintptr_t)name, NULL);
 }
 
+#ifdef FS_MM_COALESCED
+/* ---- the memory manager's kernel calls: "pagerk", for the caller ---- */
+
+static long k_region(uint64_t va, uint64_t len, unsigned prot, uint64_t cookie)
+{
+    return call4(h_pagerk, PAGERK_REGION | prot << 8 | (uint64_t)h_mm << 16, va, len, cookie, NULL);
+}
+
+static long k_map(void *page, uint64_t dst, unsigned prot)
+{
+    return call4(h_pagerk, PAGERK_MAP | prot << 8 | (uint64_t)h_mm << 16, (uintptr_t)page, dst, 0,
+                 NULL);
+}
+
+static long k_unmap(uint64_t va, uint64_t len)
+{
+    return call4(h_pagerk, PAGERK_UNMAP | (uint64_t)h_mm << 16, va, len, 0, NULL);
+}
+
+static uint32_t k_caller(void)
+{
+    return (uint32_t)call4(h_pagerk, PAGERK_CALLER, 0, 0, 0, NULL);
+}
+
+static bool k_alive(uint32_t pid)
+{
+    return call4(h_pagerk, PAGERK_ALIVE, pid, 0, 0, NULL) == 1;
+}
+
+static const struct mm_kernel kernel_calls = { k_region, k_map, k_unmap, k_caller, k_alive };
+
+/* A page the memory manager lent is not reused while a client maps it. */
+static long chunk_lent(void *ctx, const void *page)
+{
+    (void)ctx;
+    return call4(h_pagerk, PAGERK_LENT, (uintptr_t)page, 0, 0, NULL);
+}
+
+static bool page_busy(void *ctx, const void *page)
+{
+    (void)ctx;
+    return pool_lent(&pool, page) > 0;
+}
+#endif
+
 /* On the first call: the kernel's services are there by then. */
 static bool init_locked(void)
 {
+#ifdef FS_MM_COALESCED
+    static const struct pool_ops chunks = { chunk_get, chunk_put, chunk_lent, NULL };
+    static const struct tmpfs_pages pages = { page_alloc, page_free, NULL, initrd_fill, page_busy };
+#else
     static const struct pool_ops chunks = { chunk_get, chunk_put, NULL, NULL };
     static const struct tmpfs_pages pages = { page_alloc, page_free, NULL, initrd_fill, NULL };
+#endif
     if (ready)
         return true;
     h_mem = svc_lookup(IC1MEM_NAME);
     h_initrd = svc_lookup(INITRD_NAME);
     if (h_mem < 0 || h_initrd < 0)
         return false;
+#ifdef FS_MM_COALESCED
+    h_pagerk = svc_lookup(PAGERK_NAME);
+    h_mm = svc_lookup("mm");
+    if (h_pagerk < 0 || h_mm < 0)
+        return false;
+#endif
     pool_init(&pool, &chunks, FS_IC1_PAGES);
     ready = fs_init(&pages) == 0 && fs_import(initrd_stat) >= 0;
+#ifdef FS_MM_COALESCED
+    mm_init(&(struct mm_host){ &kernel_calls, &pool, fs_tmpfs(), NULL, NULL });
+#endif
     return ready;
 }
 
@@ -201,3 +273,14 @@ long fs_ic1_handle(struct hm_msg *m)
     lock_give();
     return r;
 }
+
+#ifdef FS_MM_COALESCED
+/* The domain's entry for "mm" (stage.mk's fs-ic1-entries). */
+long mm_ic1_handle(struct hm_msg *m)
+{
+    lock_take();
+    long r = init_locked() ? mm_handle(m) : -HM_EIO;
+    lock_give();
+    return r;
+}
+#endif

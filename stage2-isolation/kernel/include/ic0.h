@@ -31,6 +31,7 @@ struct ic0_service {
     const char *name;
     hm_handler_t handler;   /* IC0: called directly */
     struct ic1_domain *ic1; /* IC1 (handler NULL): called through the gate, ic1_call() */
+    hm_handler_t ic1_entry; /* IC1: the domain's entry for this name; NULL: its image's */
 };
 
 #define IC0_MAX_SERVICES 16 /* also in ic1.h, for ic1_gate.S */
@@ -38,7 +39,7 @@ struct ic0_service {
 /** Link a handler into the kernel as the IC0 service `svc_name`. */
 #define IC0_SERVICE(var, svc_name, fn)                                    \
     static const struct ic0_service var __used __section(".ic0_services") \
-            __aligned(8) = { svc_name, fn, NULL }
+            __aligned(8) = { svc_name, fn, NULL, NULL }
 
 struct service;
 struct trap_frame;

@@ -96,8 +96,8 @@ struct ic1_domain {
     uint64_t fault_addr; /* and the address it touched (FAR_EL1) */
     paddr_t pa, stack_pa;
     unsigned order, stack_order;
-    uint64_t buf0;                 /* CPU c's buffer window: buf0 + c * (buf_size + a guard page) */
-    paddr_t heap[IC1_HEAP_BLOCKS]; /* the frames of each heap block, 0: not mapped */
+    uint64_t buf0; /* CPU c's buffer window: buf0 + c * (buf_size + a guard page) */
+    struct memobj *heap[IC1_HEAP_BLOCKS]; /* each heap block (mapped: held), or NULL */
     unsigned restarts;
     struct waitq stopq; /* ic1_wait_stopped() callers */
 };
@@ -139,11 +139,24 @@ struct ic1_domain *ic1_find(const char *name);
  * already in this CPU's call chain.  d must have been loaded by ic1_load().
  */
 long ic1_call(struct ic1_domain *d, struct hm_msg *m);
+/** The same at another entry of d (NULL: its image's): a domain that
+ *  serves several names has an entry for each (stage 3's coalesced file
+ *  system and memory manager). */
+long ic1_call_entry(struct ic1_domain *d, hm_handler_t entry, struct hm_msg *m);
 /* With a long message: if d has a buffer window, the pages of m->buf (the
  * kernel's view of the caller's buffer, in the linear map) that hold the
  * request's m->len bytes are mapped there for the call, and the reply's
  * m->len is kept if it is no longer than the request's; more than d's
  * window holds is -HM_ERANGE. */
+
+/** The domain running on this CPU (an in-kernel service called through
+ *  the gate sees its caller), NULL outside domains. */
+struct ic1_domain *ic1_running(void);
+/** A page of domain d's heap: the memory object of its block (which a
+ *  pager may lend) and the page's physical address; false if va is not
+ *  in a mapped heap block of d. */
+struct memobj;
+bool ic1_heap_page(const struct ic1_domain *d, uint64_t va, struct memobj **m, paddr_t *pa);
 
 /** For an in-kernel service called from a domain (through the gate):
  *  whether [va, va + len) is memory the calling domain may write (its

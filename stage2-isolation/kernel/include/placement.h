@@ -5,6 +5,8 @@
 #ifndef PLACEMENT_H
 #define PLACEMENT_H
 
+#include <kernel.h>
+
 /** Start program `prog` (an initramfs path) as an IC2 service with `arg`
  *  as its argument (NULL: `names`), and wait, at most 2 s, until it has
  *  published the last of `names` (space-separated); the log says how it
@@ -14,8 +16,12 @@ void stage2_start_ic2(const char *prog, const char *arg, const char *names);
 struct ic1_image;
 struct ic1_domain;
 /** Load image `im` as domain d (unless it is loaded) and publish it as
- *  the in-kernel service `name`; the log says how it went.  0 or the
- *  error of ic1_load() / ic0_publish(). */
-int stage2_start_ic1(const struct ic1_image *im, struct ic1_domain *d, const char *name);
+ *  the in-kernel service `name`, entered at `entry` (0: the image's entry;
+ *  a domain serving several names has one per name, stage.mk's
+ *  <name>-ic1-entries); the log says how it went.  0, -HM_EINVAL (an
+ *  entry outside the domain's code) or the error of ic1_load() /
+ *  ic0_publish(). */
+int stage2_start_ic1(const struct ic1_image *im, struct ic1_domain *d, const char *name,
+                     uint64_t entry);
 
 #endif

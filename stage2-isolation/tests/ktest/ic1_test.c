@@ -9,8 +9,10 @@
 #include <ktest.h>
 #include <ic0.h>
 #include <ic1.h>
+#include <cap.h>
 #include <mm.h>
 #include <printk.h>
+#include <proc.h>
 #include <arch/cfi.h>
 #include <arch/debug.h>
 #include <arch/mmu.h>
@@ -386,6 +388,10 @@ KTEST(ic1_domain_heap_grows_and_shrinks)
     if (!probe.image)
         KT_ASSERT_EQ(ic1_load(&ic1_image_probe, &probe), 0);
     KT_ASSERT_EQ(ic1_restart(&probe), 0);
+    /* A heap block is a memory object: one held meanwhile keeps the
+     * objects' slab page, so that frames count only the blocks. */
+    struct memobj *keep;
+    KT_ASSERT_EQ(memobj_create(PAGE_SIZE, &keep), 0);
     uint64_t free0 = frame_free_count(), va = 0;
     struct hm_msg m = { .w = { 10, IC1MEM_MAP, 0 } };
     KT_ASSERT_EQ(ic1_call(&probe, &m), 0);
@@ -420,4 +426,8 @@ KTEST(ic1_domain_heap_grows_and_shrinks)
     KT_ASSERT_EQ(ic1_restart(&probe), 0);
     KT_ASSERT_EQ(frame_free_count(), free0);
     KT_ASSERT(!mmu_kernel_readable(m.w[1]));
+    spin_lock(&cap_lock);
+    keep->maps = 1;
+    spin_unlock(&cap_lock);
+    memobj_unhold(keep); /* freed */
 }
