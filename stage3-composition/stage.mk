@@ -101,6 +101,10 @@ bench-variants += ic0-coalesced:CONFIG_FS_IC0=y,CONFIG_FS_MM_COALESCED=y
 bench-variants += fs-ic1:CONFIG_FS_IC1=y,CONFIG_CLASS_MATRIX=n
 bench-variants += ic1-coalesced:CONFIG_FS_IC1=y,CONFIG_FS_MM_COALESCED=y,CONFIG_CLASS_MATRIX=n
 
+# In-kernel tests: the services a stage-3 domain calls refuse bad requests.
+ktest-y += $(S3)/tests/ktest/ic1_services_test.c
+$(O)/obj/$(S3)/tests/ktest/%.c.o: EXTRA_CFLAGS := -DKTEST_SUITE='"stage3"'
+
 # Host unit tests of the tmpfs core (ASan + UBSan).
 host-tests += tmpfs_test
 tmpfs_test-src := $(S3)/services/tmpfs.c $(S3)/tests/unit/tmpfs_test.c

@@ -119,11 +119,11 @@ static long initrd_service(struct hm_msg *m)
         return (long)size;
     case INITRD_READ: {
         uint64_t off = m->w[2];
+        if (!ic1_caller_may_write(dst, INITRD_PAGE)) /* a whole page: where it reads to */
+            return -HM_EFAULT;
         if (off >= size)
             return 0;
         uint64_t len = MIN((uint64_t)INITRD_PAGE, size - off);
-        if (!ic1_caller_may_write(dst, len))
-            return -HM_EFAULT;
         memcpy((void *)dst, (const char *)data + off, len);
         return (long)len;
     }

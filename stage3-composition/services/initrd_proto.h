@@ -9,8 +9,8 @@
  *   w0 = INITRD_STAT, w1 = index, w2 = cap, w3 = name -> the file's size,
  *        its name NUL-terminated at w3; -HM_ENOENT past the last file,
  *        -HM_ERANGE if cap is too small
- *   w0 = INITRD_READ, w1 = index, w2 = offset, w3 = dst -> bytes copied
- *        to dst (INITRD_PAGE at most)
+ *   w0 = INITRD_READ, w1 = index, w2 = offset, w3 = dst (a page the
+ *        domain may write) -> bytes copied to dst (INITRD_PAGE at most)
  */
 #ifndef INITRD_PROTO_H
 #define INITRD_PROTO_H
