@@ -100,21 +100,6 @@ NO_LIBCALL void *memset(void *dst, int c, size_t n)
     return dst;
 }
 
-/* Zero a chunk (1 MiB, page aligned) a cache line at a time: DC ZVA, which
- * an EL0 program may use too (the scanner allows it). */
-static void zero_chunk(void *p)
-{
-    uint64_t dczid;
-    __asm__("mrs %0, dczid_el0" : "=r"(dczid));
-    uint64_t bs = 4ul << (dczid & 15);
-    if ((dczid & 16) || bs > POOL_PAGE) {
-        memset(p, 0, POOL_CHUNK);
-        return;
-    }
-    for (uintptr_t a = (uintptr_t)p; a < (uintptr_t)p + POOL_CHUNK; a += bs)
-        __asm__ volatile("dc zva, %0" ::"r"(a) : "memory");
-}
-
 static void lock_take(void)
 {
     while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
@@ -152,7 +137,7 @@ static void *chunk_get(void *ctx, unsigned c)
     block_chunks[b]++;
     void *p = (void *)(block_va[b] + (uintptr_t)(c % CHUNKS_PER_BLOCK) * POOL_CHUNK);
     if (block_chunks[b] > 1) /* its other half in use: this one may hold old bytes */
-        zero_chunk(p);
+        pool_zero(p, POOL_CHUNK);
     return p;
 }
 

@@ -27,19 +27,22 @@ long pool_lent(const struct pool *p, const void *page)
     return p->ops->lent ? p->ops->lent(p->ops->ctx, page) : 0;
 }
 
-/* Zero a page: DC ZVA a block at a time where allowed (at EL0 the kernel
- * sets SCTLR_EL1.DZE), else memset. */
-static void zero_page(void *page)
+void pool_zero(void *p, size_t len)
 {
     uint64_t dczid;
     __asm__("mrs %0, dczid_el0" : "=r"(dczid));
     uint64_t bs = 4ul << (dczid & 15);
     if ((dczid & 16) || bs > POOL_PAGE) {
-        __builtin_memset(page, 0, POOL_PAGE);
+        __builtin_memset(p, 0, len);
         return;
     }
-    for (char *a = page, *e = a + POOL_PAGE; a < e; a += bs)
+    for (char *a = p, *e = a + len; a < e; a += bs)
         __asm__ volatile("dc zva, %0" ::"r"(a) : "memory");
+}
+
+static void zero_page(void *page)
+{
+    pool_zero(page, POOL_PAGE);
 }
 
 static bool chunk_map(struct pool *p, unsigned c)

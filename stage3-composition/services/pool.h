@@ -80,6 +80,10 @@ static inline void *pool_page(const struct pool *p, unsigned index)
 }
 /** How many times the page is lent now (0 if never). */
 long pool_lent(const struct pool *p, const void *page);
+/** Zero len bytes at p (both whole pages): DC ZVA a block at a time where
+ *  allowed (at EL0 the kernel sets SCTLR_EL1.DZE; an IC1 domain may too),
+ *  else memset. */
+void pool_zero(void *p, size_t len);
 
 /* A user host's chunks (pool_user.c): memory objects in capability slots
  * slot_base.., mapped at base + c * POOL_CHUNK (address space it reserved,

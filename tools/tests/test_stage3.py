@@ -42,6 +42,16 @@ def _suite(harness, name):
     return TESTS.findall(text)
 
 
+def _suites_pass(harness, r, token, *files):
+    """Every test of the stage-3 suites `files` passed, and the whole boot."""
+    names = [n for f in files for n in _suite(harness, f)]
+    for name in names:
+        ok, msg = verdict(r, f"stage3/{name}", token)
+        assert ok, msg
+    _all_passed(r, token)
+    return names
+
+
 def _all_passed(r, token):
     failed = [ln for ln in r.text.splitlines() if ": FAIL" in ln]
     log = "\n".join(r.last_lines(40))
@@ -54,13 +64,8 @@ def test_mm_and_fs_suites_pass_coalesced(harness):
     r, token = _boot_variant(harness, "coalesced", "CONFIG_FS_MM_COALESCED=y")
     log = "\n".join(r.last_lines(40))
     assert "/bin/mmsrv" not in r.text, log  # no separate memory manager
-    names = (_suite(harness, "fs_test.c") + _suite(harness, "mm_test.c")
-             + _suite(harness, "reclaim_test.c"))
+    names = _suites_pass(harness, r, token, "fs_test.c", "mm_test.c", "reclaim_test.c")
     assert len(names) >= 12
-    for name in names:
-        ok, msg = verdict(r, f"stage3/{name}", token)
-        assert ok, msg
-    _all_passed(r, token)
 
 
 def test_all_suites_pass_coalesced_in_the_kernel(harness):
@@ -73,12 +78,7 @@ def test_all_suites_pass_coalesced_in_the_kernel(harness):
     log = "\n".join(r.last_lines(40))
     assert "ic0: service mm linked into the kernel" in r.text, log
     assert "ic0: service fs linked into the kernel" in r.text, log
-    names = (_suite(harness, "fs_test.c") + _suite(harness, "mm_test.c")
-             + _suite(harness, "reclaim_test.c") + _suite(harness, "pm_test.c"))
-    for name in names:
-        ok, msg = verdict(r, f"stage3/{name}", token)
-        assert ok, msg
-    _all_passed(r, token)
+    _suites_pass(harness, r, token, "fs_test.c", "mm_test.c", "reclaim_test.c", "pm_test.c")
 
 
 def test_fs_suite_passes_with_the_fs_in_ic0(harness):
@@ -122,12 +122,7 @@ def test_all_suites_pass_with_the_fs_in_ic1(harness):
     assert "/bin/fssrv" not in r.text, log
     assert "ic1: domain fs stopped" in r.text, log  # the crash test's fault
     assert "pm: fs (IC1) stopped; started again" in r.text, log
-    names = (_suite(harness, "fs_test.c") + _suite(harness, "mm_test.c")
-             + _suite(harness, "reclaim_test.c") + _suite(harness, "pm_test.c"))
-    for name in names:
-        ok, msg = verdict(r, f"stage3/{name}", token)
-        assert ok, msg
-    _all_passed(r, token)
+    _suites_pass(harness, r, token, "fs_test.c", "mm_test.c", "reclaim_test.c", "pm_test.c")
 
 
 def test_all_suites_pass_coalesced_in_ic1(harness):
@@ -144,9 +139,4 @@ def test_all_suites_pass_coalesced_in_ic1(harness):
     assert "stage2: service mm in IC1 (domain fs at 0xffffffff0c000000)" in r.text, log
     assert "/bin/mmsrv" not in r.text and "/bin/fssrv" not in r.text, log
     assert r.text.count("pm: fs (IC1) stopped; started again") == 2, log
-    names = (_suite(harness, "fs_test.c") + _suite(harness, "mm_test.c")
-             + _suite(harness, "reclaim_test.c") + _suite(harness, "pm_test.c"))
-    for name in names:
-        ok, msg = verdict(r, f"stage3/{name}", token)
-        assert ok, msg
-    _all_passed(r, token)
+    _suites_pass(harness, r, token, "fs_test.c", "mm_test.c", "reclaim_test.c", "pm_test.c")

@@ -181,23 +181,25 @@ UTEST(fs_nothing_left_over)
     UT_ASSERT_EQ(open, 0);
 }
 
-/* The file system in IC1 faulting mid-call: the kernel stops its domain,
- * its callers get -HM_EPIPE, the process manager has it started afresh
- * (empty: its heap freed), and the library connects again by itself. */
-static void crash_in_ic1(void)
+/* A file written, then the service faulting mid-call (connection 1):
+ * that call gets -HM_EPIPE.  The descriptor of the file. */
+static int crash_after_a_write(void)
 {
     int fd = fs_open("/kept", FS_O_CREAT);
     UT_ASSERT(fd >= 0);
     UT_ASSERT_EQ(fs_write(fd, "abc", 3), 3);
     struct hm_msg m = { .w = { FS_TEST_CRASH, 0x10 } };
     UT_ASSERT_EQ(hm_call(UT_SLOT_FIRST + 1, &m, HM_NO_SLOT), -HM_EPIPE);
-    char b[4];
-    long r = fs_read(fd, b, 3); /* stopped, or already started afresh */
-    UT_ASSERT(r == -HM_EPIPE || r == -HM_EBADCAP);
-    UT_ASSERT_EQ(hm_null(), 0); /* the kernel goes on */
+    return fd;
+}
+
+/* Once the process manager has started it again (up to 2 s on a loaded
+ * host), the library serves again from a fresh file system: /kept gone. */
+static void served_again_afresh(void)
+{
     uint64_t inodes = 0;
-    r = -1;
-    for (int i = 0; i < 2000 && r != 0; i++) { /* up to 2 s on a loaded host */
+    long r = -1;
+    for (int i = 0; i < 2000 && r != 0; i++) {
         r = fs_info(&inodes, NULL, NULL);
         if (r != 0)
             hm_sleep_ns(1000000);
@@ -207,11 +209,30 @@ static void crash_in_ic1(void)
     struct fs_stat st;
     UT_ASSERT_EQ(fs_stat("/kept", &st), -HM_ENOENT);
     UT_ASSERT_EQ(fs_stat("/initrd/bin/fault1", &st), 0); /* /initrd shown again */
-    fd = fs_open("/new", FS_O_CREAT);
+}
+
+/* A file made, written, closed and removed: the file system serves. */
+static void serves_a_new_file(void)
+{
+    int fd = fs_open("/new", FS_O_CREAT);
     UT_ASSERT(fd >= 0);
     UT_ASSERT_EQ(fs_write(fd, "xyz", 3), 3);
     UT_ASSERT_EQ(fs_close(fd), 0);
     UT_ASSERT_EQ(fs_remove("/new"), 0);
+}
+
+/* The file system in IC1 faulting mid-call: the kernel stops its domain,
+ * its callers get -HM_EPIPE, the process manager has it started afresh
+ * (empty: its heap freed), and the library connects again by itself. */
+static void crash_in_ic1(void)
+{
+    int fd = crash_after_a_write();
+    char b[4];
+    long r = fs_read(fd, b, 3); /* stopped, or already started afresh */
+    UT_ASSERT(r == -HM_EPIPE || r == -HM_EBADCAP);
+    UT_ASSERT_EQ(hm_null(), 0); /* the kernel goes on */
+    served_again_afresh();
+    serves_a_new_file();
 }
 
 /* The service faulting mid-call (a test-only operation): its callers get
@@ -235,11 +256,7 @@ UTEST(fs_service_crash_gives_errors_and_a_restart_serves_again)
                   (unsigned long long)where);
         return;
     }
-    int fd = fs_open("/kept", FS_O_CREAT);
-    UT_ASSERT(fd >= 0);
-    UT_ASSERT_EQ(fs_write(fd, "abc", 3), 3);
-    m = (struct hm_msg){ .w = { FS_TEST_CRASH, 0x10 } };
-    UT_ASSERT_EQ(hm_call(UT_SLOT_FIRST + 1, &m, HM_NO_SLOT), -HM_EPIPE);
+    int fd = crash_after_a_write();
     char b[4];
     UT_ASSERT_EQ(fs_read(fd, b, 3), -HM_EPIPE);
     struct fs_stat st;
@@ -250,17 +267,7 @@ UTEST(fs_service_crash_gives_errors_and_a_restart_serves_again)
     }
     UT_ASSERT_EQ(r, -HM_ENOENT);
     UT_ASSERT_EQ(hm_null(), 0); /* the kernel goes on */
-    /* the process manager starts it again; wait for its name */
-    uint64_t inodes = 0;
-    r = -1;
-    for (int i = 0; i < 2000 && r != 0; i++) { /* up to 2 s on a loaded host */
-        r = fs_info(&inodes, NULL, NULL);
-        if (r != 0)
-            hm_sleep_ns(1000000);
-    }
-    UT_ASSERT_EQ(r, 0);
-    UT_ASSERT_EQ(inodes, fresh_inodes());
-    UT_ASSERT_EQ(fs_stat("/kept", &st), -HM_ENOENT);
+    served_again_afresh();      /* the process manager starts it again */
     /* the process manager says so */
     UT_ASSERT_EQ(hm_name_lookup("pm", UT_SLOT_FIRST + 2), 0);
     UT_ASSERT_EQ(hm_connect(UT_SLOT_FIRST + 2, NULL, 0, UT_SLOT_FIRST + 3), 0);
@@ -273,11 +280,7 @@ UTEST(fs_service_crash_gives_errors_and_a_restart_serves_again)
     UT_ASSERT_EQ(m.w[2], 1); /* a kept child: the file system */
     UT_ASSERT(m.w[1] >= 1);  /* started again */
     uint64_t restarts = m.w[1];
-    fd = fs_open("/new", FS_O_CREAT);
-    UT_ASSERT(fd >= 0);
-    UT_ASSERT_EQ(fs_write(fd, "xyz", 3), 3);
-    UT_ASSERT_EQ(fs_close(fd), 0);
-    UT_ASSERT_EQ(fs_remove("/new"), 0);
+    serves_a_new_file();
     /* Leave a file system as fresh as the boot's for what runs next (the
      * kernel's leak check compares with the boot's state): this one has
      * served calls, so have the process manager end it and start another,
