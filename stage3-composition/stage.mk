@@ -16,11 +16,22 @@ user-inc += $(S3)/user/lib $(S3)/services $(S3)/kernel/include/uapi
 # The file system service, services/fs.c over services/tmpfs.c, placed by
 # configuration: linked into the kernel (IC0), a domain (IC1) or its own
 # process (IC2).
+# Services linked into the kernel: their sources built as kernel code,
+# their pools from the kernel's memory objects (kernel/pool_kernel.c).
+$(O)/obj/$(S3)/services/%.c.o: EXTRA_CFLAGS := -DFS_CLASS=0 -DMM_CLASS=0 \
+    -Istage1-ipc/kernel/include/uapi -I$(S3)/kernel/include/uapi
+$(O)/obj/$(S3)/kernel/%.c.o: EXTRA_CFLAGS := -Istage1-ipc/kernel/include/uapi
+ifneq ($(CONFIG_FS_IC0)$(CONFIG_MM_IC0),)
+kernel-y += $(S3)/kernel/pool_kernel.c $(S3)/services/pool.c
+endif
+ifeq ($(CONFIG_MM_IC0),y) # separated, in the kernel beside an IC0 or IC1 file system
+kernel-y += $(S3)/kernel/mm_ic0.c $(S3)/services/mm.c
+# (mm.c's coalesced paths name tmpfs, as in /bin/mmsrv)
+kernel-y += $(if $(filter y,$(CONFIG_FS_IC0)),,$(S3)/services/tmpfs.c)
+endif
+
 ifeq ($(CONFIG_FS_IC0),y)
-kernel-y += $(S3)/kernel/fs_ic0.c $(S3)/services/fs.c $(S3)/services/tmpfs.c $(S3)/services/pool.c
-$(O)/obj/$(S3)/services/%.c.o: EXTRA_CFLAGS := -DFS_CLASS=0 -Istage1-ipc/kernel/include/uapi \
-    -I$(S3)/kernel/include/uapi
-$(O)/obj/$(S3)/kernel/fs_ic0.c.o: EXTRA_CFLAGS := -Istage1-ipc/kernel/include/uapi
+kernel-y += $(S3)/kernel/fs_ic0.c $(S3)/services/fs.c $(S3)/services/tmpfs.c
 ifeq ($(CONFIG_FS_MM_COALESCED),y)
 kernel-y += $(S3)/services/mm.c # coalesced in the kernel: the memory manager in IC0 too
 endif
@@ -37,7 +48,7 @@ fs-ic1-entries := mm_ic1_handle
 kernel-y += $(S3)/kernel/pager_ic1.c
 endif
 fs-ic1-parts := $(patsubst %,$(O)/ic1/%.o,$(fs-ic1-src))
-$(fs-ic1-parts): IC1_CFLAGS_EXTRA := -DFS_CLASS=1 -I$(S3)/kernel/include/uapi \
+$(fs-ic1-parts): IC1_CFLAGS_EXTRA := -DFS_CLASS=1 -DMM_CLASS=1 -I$(S3)/kernel/include/uapi \
     $(if $(filter 1,$(TEST)),-DFS_TEST_OPS) \
     $(if $(filter y,$(CONFIG_FS_MM_COALESCED)),-DFS_MM_COALESCED \
         $(if $(filter 1,$(TEST)),-DMM_TEST_OPS))
@@ -57,7 +68,7 @@ user-progs += fssrv
 fssrv-src := $(S3)/user/fssrv.c $(S3)/services/fs.c $(S3)/services/tmpfs.c $(S3)/services/pool.c \
              $(S3)/services/pool_user.c
 fssrv-path := bin/fssrv
-fssrv-cflags := -DFS_CLASS=2 $(if $(filter 1,$(TEST)),-DFS_TEST_OPS)
+fssrv-cflags := -DFS_CLASS=2 -DMM_CLASS=2 $(if $(filter 1,$(TEST)),-DFS_TEST_OPS)
 endif
 
 # The memory manager: its own process beside the file system (separated),
@@ -67,12 +78,12 @@ ifeq ($(CONFIG_FS_IC2),y) # (in IC0 and IC1, above)
 fssrv-src += $(S3)/services/mm.c $(S3)/services/mm_user.c
 fssrv-cflags += -DFS_MM_COALESCED $(if $(filter 1,$(TEST)),-DMM_TEST_OPS)
 endif
-else
+else ifneq ($(CONFIG_MM_IC0),y)
 user-progs += mmsrv
 mmsrv-src := $(S3)/user/mmsrv.c $(S3)/services/mm.c $(S3)/services/mm_user.c \
              $(S3)/services/pool.c $(S3)/services/pool_user.c $(S3)/services/tmpfs.c
 mmsrv-path := bin/mmsrv
-mmsrv-cflags := $(if $(filter 1,$(TEST)),-DMM_TEST_OPS)
+mmsrv-cflags := -DMM_CLASS=2 $(if $(filter 1,$(TEST)),-DMM_TEST_OPS)
 endif
 
 # The process manager, in IC2: spawn, wait, kill, and it keeps the system
@@ -100,6 +111,7 @@ bench-variants += coalesced:CONFIG_FS_MM_COALESCED=y
 bench-variants += ic0-coalesced:CONFIG_FS_IC0=y,CONFIG_FS_MM_COALESCED=y
 bench-variants += fs-ic1:CONFIG_FS_IC1=y,CONFIG_CLASS_MATRIX=n
 bench-variants += ic1-coalesced:CONFIG_FS_IC1=y,CONFIG_FS_MM_COALESCED=y,CONFIG_CLASS_MATRIX=n
+bench-variants += mm-ic0:CONFIG_FS_IC1=y,CONFIG_MM_IC0=y,CONFIG_CLASS_MATRIX=n
 
 # In-kernel tests: the services a stage-3 domain calls refuse bad requests.
 ktest-y += $(S3)/tests/ktest/ic1_services_test.c

@@ -11,12 +11,13 @@ nanosecond and one PMU cycle, so every figure is an instruction count and
 repeats exactly.  The boot is done --runs times; differing figures are an
 error (something in the measurement is not deterministic).
 
-Budget file: one `<stage>/<name> <max> <unit> [if CONFIG_X ...]` per line,
-`#` comments.  For a throughput (a unit ending in "/s", such as MB/s) the
-number is the least allowed, not the most.  A budget with `if CONFIG_X
-[CONFIG_Y ...]` applies only to a build whose .config (--config) sets all of
-them to y: a figure that exists only in one configuration (a service placed
-in IC0 or in IC2, a composition) has its budget there.  A figure above its
+Budget file: one `<stage>/<name> <max> <unit> [if [!]CONFIG_X ...]` per
+line, `#` comments.  For a throughput (a unit ending in "/s", such as MB/s)
+the number is the least allowed, not the most.  A budget with `if CONFIG_X
+[!CONFIG_Y ...]` applies only to a build whose .config (--config) sets each
+CONFIG_ name to y and none of the !CONFIG_ ones: a figure that exists only
+in one configuration (a service placed in IC0 or in IC2, a composition)
+has its budget there.  A figure above its
 budget, a budget without a figure or a figure without a budget fails the
 check (exit status 1).  These are instruction counts under emulation, not
 hardware times.
@@ -46,10 +47,13 @@ def load_budgets(path, config):
         parts = line.split()
         conds = parts[4:]
         cond = (len(parts) >= 5 and parts[3] == "if"
-                and all(c.startswith("CONFIG_") for c in conds))
+                and all(c.lstrip("!").startswith("CONFIG_") for c in conds))
         if (len(parts) != 3 and not cond) or not parts[1].isdigit():
-            sys.exit(f"bench: {path}:{n}: expected '<stage>/<name> <max> <unit> [if CONFIG_X ...]'")
-        if cond and not all(c in config for c in conds):
+            sys.exit(f"bench: {path}:{n}: expected "
+                     "'<stage>/<name> <max> <unit> [if [!]CONFIG_X ...]'")
+        # CONFIG_X: the build sets it; !CONFIG_X: it does not
+        if cond and not all((c[1:] not in config) if c.startswith("!") else (c in config)
+                            for c in conds):
             continue
         budgets[parts[0]] = (int(parts[1]), parts[2])
     return budgets

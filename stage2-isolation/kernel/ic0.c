@@ -140,9 +140,16 @@ long svc_lookup(const char *name)
 
 long svc_call(long h, struct hm_msg *m)
 {
+    m->buf = NULL;
+    return svc_call_buf(h, m);
+}
+
+long svc_call_buf(long h, struct hm_msg *m)
+{
     const struct ic0_service *d = ic0_service_at(h);
     if (!d)
         return -HM_EINVAL;
-    m->buf = NULL;
+    if (!m->buf)
+        m->len = 0;
     return ic0_invoke(d, m);
 }

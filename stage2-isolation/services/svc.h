@@ -50,6 +50,10 @@ static inline long svc_call(long h, struct hm_msg *m)
 }
 #else
 long svc_call(long h, struct hm_msg *m);
+/* In kernel space (an IC0 service) only: the same with a long message of
+ * m->len bytes at m->buf, memory of the kernel's linear map (an IC1
+ * callee gets its pages mapped for the call, ic1.h). */
+long svc_call_buf(long h, struct hm_msg *m);
 #endif
 
 #endif

@@ -17,6 +17,7 @@
 #include <ic0.h>
 #include <mm.h>
 #include <pager.h>
+#include <pool_kernel.h>
 #include <proc.h>
 #include <sched.h>
 #include <string.h>
@@ -29,8 +30,6 @@
 #include "../services/mm.h"
 #endif
 
-void cap_unlock(void);
-
 static spinlock_t lock = SPINLOCK_INIT;
 static bool ready;
 
@@ -39,39 +38,8 @@ static bool ready;
  * -HM_ENOMEM, rather than the file system taking the kernel's last frame. */
 #define FS_IC0_PAGES (32u * 1024 * 1024 / PAGE_SIZE)
 
-/* The pool's chunks: memory objects the kernel holds (maps = 1), so that
- * their pages can be lent (a lent page holds its object, kernel/pager.c). */
-static struct memobj *chunk_obj[POOL_MAX_CHUNKS];
+static struct pool_kernel chunks;
 static struct pool pool;
-
-static void *chunk_get(void *ctx, unsigned c)
-{
-    (void)ctx;
-    struct memobj *m;
-    if (memobj_create(POOL_CHUNK, &m) < 0)
-        return NULL;
-    spin_lock(&cap_lock);
-    m->maps = 1;
-    spin_unlock(&cap_lock);
-    chunk_obj[c] = m;
-    return phys_to_virt(m->pa); /* zeroed by the frame allocator */
-}
-
-static void chunk_put(void *ctx, unsigned c, void *va)
-{
-    (void)ctx;
-    (void)va;
-    memobj_unhold(chunk_obj[c]); /* freed once no page of it is lent any more */
-    chunk_obj[c] = NULL;
-}
-
-static long chunk_lent(void *ctx, const void *page)
-{
-    (void)ctx;
-    return pager_lent_count(virt_to_phys(page));
-}
-
-static const struct pool_ops chunk_ops = { chunk_get, chunk_put, chunk_lent, NULL };
 
 static void *page_alloc(void *ctx)
 {
@@ -120,50 +88,7 @@ static long initrd_stat(unsigned index, char *name, size_t cap)
 }
 
 #ifdef CONFIG_FS_MM_COALESCED
-/* ---- the memory manager's kernel calls: kernel/pager.c, for the caller ---- */
-
 static const struct ic0_service mm_service;
-
-static struct service *mm_self(void)
-{
-    static struct service *s;
-    if (!s)
-        s = ic0_service_object(&mm_service);
-    return s;
-}
-
-/* An IC0 call runs on the caller's thread, in the caller's domain: the
- * process asking (or faulting) is the current one. */
-static long k_region(uint64_t va, uint64_t len, unsigned prot, uint64_t cookie)
-{
-    return pager_region_add(current()->proc, mm_self(), va, len, prot, cookie);
-}
-
-static long k_map(void *page, uint64_t dst, unsigned prot)
-{
-    long i = pool_index(&pool, page);
-    if (i < 0)
-        return -HM_EFAULT;
-    return pager_lend(current()->proc, mm_self(), chunk_obj[i / POOL_CHUNK_PAGES],
-                      virt_to_phys(page), dst, prot);
-}
-
-static long k_unmap(uint64_t va, uint64_t len)
-{
-    return pager_unmap_range(current()->proc, mm_self(), va, len);
-}
-
-static uint32_t k_caller(void)
-{
-    return current()->proc->pid;
-}
-
-static bool k_alive(uint32_t pid)
-{
-    return pager_pid_alive(pid);
-}
-
-static const struct mm_kernel kernel_calls = { k_region, k_map, k_unmap, k_caller, k_alive };
 #endif
 
 /* On first use: IC0 services are published before the allocator's users. */
@@ -172,12 +97,16 @@ static bool init_locked(void)
     static const struct tmpfs_pages pages = {
         .alloc = page_alloc, .free = page_free, .fill = initrd_fill, .busy = page_busy
     };
+    static struct pool_ops chunk_ops;
     if (ready)
         return true;
+    chunk_ops = pool_kernel_ops;
+    chunk_ops.ctx = &chunks;
     pool_init(&pool, &chunk_ops, FS_IC0_PAGES);
     ready = fs_init(&pages) == 0 && fs_import(initrd_stat) >= 0;
 #ifdef CONFIG_FS_MM_COALESCED
-    mm_init(&(struct mm_host){ &kernel_calls, &pool, fs_tmpfs(), NULL, NULL });
+    mm_init(&(struct mm_host){ mm_kernel_ic0(&mm_service, &pool, &chunks), &pool, fs_tmpfs(), NULL,
+                               NULL });
 #endif
     return ready;
 }

@@ -8,8 +8,9 @@
  * file system is published with the other IC0 services; in IC1 its domain
  * (services/fs_ic1.c) is loaded here and published, and the process
  * manager keeps it through HM_SYS_DOMAIN_WAIT / _RESTART (below).
- * The memory manager: its own process, kept by the process manager
- * (separated), or inside the file system's (coalesced).
+ * The memory manager: its own process, kept by the process manager, or
+ * in the kernel (CONFIG_MM_IC0, kernel/mm_ic0.c) when separated; with
+ * the file system wherever it is when coalesced.
  */
 #include <kernel.h>
 #include <ic0.h>
@@ -35,9 +36,14 @@ void stage3_start_services(void)
     if (stage2_start_ic1(&ic1_image_fs, &fs_domain, "fs", 0) == 0)
         stage2_start_ic1(&ic1_image_fs, &fs_domain, "mm", ic1_entry_fs_mm_ic1_handle);
     stage2_start_ic2("/bin/pmsrv", "@fs", "pm"); /* @: a domain to keep */
+#elif defined(CONFIG_FS_IC1) && defined(CONFIG_MM_IC0)
+    stage2_start_ic1(&ic1_image_fs, &fs_domain, "fs", 0);
+    stage2_start_ic2("/bin/pmsrv", "@fs", "pm"); /* "mm" is in the kernel */
 #elif defined(CONFIG_FS_IC1)
     stage2_start_ic1(&ic1_image_fs, &fs_domain, "fs", 0);
     stage2_start_ic2("/bin/pmsrv", "/bin/mmsrv=mm @fs", "pm");
+#elif defined(CONFIG_MM_IC0)
+    stage2_start_ic2("/bin/pmsrv", "", "pm"); /* "fs" and "mm" are in the kernel */
 #elif defined(CONFIG_FS_MM_COALESCED) && defined(CONFIG_FS_IC0)
     stage2_start_ic2("/bin/pmsrv", "", "pm"); /* "fs" and "mm" are in the kernel */
 #elif defined(CONFIG_FS_MM_COALESCED)

@@ -20,6 +20,10 @@
 #include <hm/pager.h>
 #include <hm/syscall.h>
 #include "mm.h"
+
+#ifndef MM_CLASS
+#error "build with -DMM_CLASS=0, 1 or 2: the isolation class it runs in (MM_INFO says it)"
+#endif
 #include "mm_proto.h"
 #include "tmpfs.h"
 
@@ -272,7 +276,7 @@ long mm_handle(struct hm_msg *m)
         m->w[0] = host.pool->held;
         m->w[1] = n;
         m->w[2] = faults;
-        m->w[3] = coalesced() ? MM_COALESCED : MM_SEPARATED;
+        m->w[3] = (coalesced() ? MM_COALESCED : MM_SEPARATED) | (uint64_t)MM_CLASS << 8;
         return 0;
     }
     case MM_COLLECT:

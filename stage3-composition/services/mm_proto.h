@@ -10,9 +10,10 @@
 #define MM_PROTO_H
 
 #define MM_MAP 1 /* w1 = va, w2 = len, w3 = prot [| MM_POPULATE]: anonymous, zero on first touch */
-#define MM_MAP_FILE 2    /* w1 = va, w2 = len | prot << 32, w3 = inode | first page << 32 */
-#define MM_UNMAP 3       /* w1 = va, w2 = len: a whole mapping; file pages written back first */
-#define MM_INFO 4        /* -> w0 = pages held, w1 = mappings, w2 = faults served, w3 = MM_* */
+#define MM_MAP_FILE 2 /* w1 = va, w2 = len | prot << 32, w3 = inode | first page << 32 */
+#define MM_UNMAP 3    /* w1 = va, w2 = len: a whole mapping; file pages written back first */
+#define MM_INFO \
+    4 /* -> w0 = pages held, w1 = mappings, w2 = faults served, w3 = MM_* | class << 8 */
 #define MM_COLLECT 5     /* free what departed clients left behind -> pages freed */
 #define MM_TEST_CRASH 99 /* test builds only (MM_TEST_OPS): the service faults */
 

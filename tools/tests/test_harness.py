@@ -552,3 +552,11 @@ def test_bench_budgets_conditional_on_config(tmp_path):
     bud.write_text("stage3/z 1 insns if CONFIG_KV_IC0 KV_IC2\n")
     with pytest.raises(SystemExit, match="expected"):
         bench.load_budgets(bud, config)
+    # !CONFIG_X: the build does not set it
+    bud.write_text("stage3/n 1 insns if CONFIG_KV_IC0 !CONFIG_KV_IC2\n"
+                   "stage3/m 2 insns if !CONFIG_KV_IC0\n")
+    assert bench.load_budgets(bud, config) == {"stage3/n": (1, "insns")}
+    assert bench.load_budgets(bud, set()) == {"stage3/m": (2, "insns")}
+    bud.write_text("stage3/o 1 insns if !KV_IC0\n")
+    with pytest.raises(SystemExit, match="expected"):
+        bench.load_budgets(bud, config)

@@ -12,8 +12,9 @@ CONFIG_FS_MM_COALESCED (one process serving "fs" and "mm", one page cache
 mapped as it is, one LRU; every stage-3 suite), and both coalesced in
 the kernel (CONFIG_FS_IC0 with CONFIG_FS_MM_COALESCED: the pager is an IC0
 service), the FS in an IC1 domain (CONFIG_FS_IC1, separated), and both
-coalesced in one IC1 domain (the pager in IC1).  The memory-pressure
-suite, reclaim_test.c, runs in all five.
+coalesced in one IC1 domain (the pager in IC1), and the separated memory
+manager in IC0 beside the FS in IC1 or IC0.  The memory-pressure suite,
+reclaim_test.c, runs in all of them.
 """
 import re
 import secrets
@@ -140,3 +141,27 @@ def test_all_suites_pass_coalesced_in_ic1(harness):
     assert "/bin/mmsrv" not in r.text and "/bin/fssrv" not in r.text, log
     assert r.text.count("pm: fs (IC1) stopped; started again") == 2, log
     _suites_pass(harness, r, token, "fs_test.c", "mm_test.c", "reclaim_test.c", "pm_test.c")
+
+
+@pytest.mark.parametrize("fs", ["ic1", "ic0"])
+def test_all_suites_pass_with_a_separated_memory_manager_in_ic0(harness, fs):
+    """The separated memory manager linked into the kernel (CONFIG_MM_IC0),
+    calling a file system in IC1 or IC0 with its own pages as long
+    messages; its crash test is not tried (a fault there is the kernel's)."""
+    if not (harness.repo / "stage3-composition/kernel/mm_ic0.c").exists():
+        pytest.skip("stage 3 has no memory manager in IC0")
+    kconfig = {"ic1": "CONFIG_FS_IC1=y CONFIG_MM_IC0=y CONFIG_CLASS_MATRIX=n",
+               "ic0": "CONFIG_FS_IC0=y CONFIG_MM_IC0=y"}[fs]
+    r, token = _boot_variant(harness, f"mm-ic0-fs-{fs}", kconfig)
+    log = "\n".join(r.last_lines(40))
+    assert "ic0: service mm linked into the kernel" in r.text, log
+    assert "/bin/mmsrv" not in r.text, log
+    assert "the memory manager is in IC0: the crash is not tried" in r.text, log
+    _suites_pass(harness, r, token, "fs_test.c", "mm_test.c", "reclaim_test.c", "pm_test.c")
+
+
+def test_memory_manager_in_ic0_beside_an_ic2_file_system_is_refused(harness):
+    b = run(["make", "-s", "kernel", "STAGE=3", "VARIANT=mm-ic0-refused",
+             "KCONFIG=CONFIG_MM_IC0=y"], 120, cwd=harness.repo)
+    assert b.exit_code != 0
+    assert "CONFIG_MM_IC0 cannot be y here" in b.text, "\n".join(b.last_lines(10))

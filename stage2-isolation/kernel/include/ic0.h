@@ -59,6 +59,7 @@ long ic0_invoke(const struct ic0_service *d, struct hm_msg *m);
  *  include; declared again here for kernel code). */
 long svc_lookup(const char *name);
 long svc_call(long h, struct hm_msg *m);
+long svc_call_buf(long h, struct hm_msg *m);
 /** A call to an in-kernel service from a user program: returns its status,
  *  reply words in tf->x[1..4], x5 = 0. */
 long ic0_call(struct trap_frame *tf, struct service *s, uint32_t badge);

@@ -248,11 +248,9 @@ UTEST(mm_pages_of_departed_clients_collected)
  * again, and new mappings work. */
 UTEST(mm_crash_leaves_mapped_pages_and_restarts)
 {
-    if (fs_isolation_class() == 0) { /* coalesced in the kernel: a fault there is the kernel's */
-        if (info().composition == MM_COALESCED) {
-            hm_printf("mm_test: the memory manager is in IC0: the crash is not tried\n");
-            return;
-        }
+    if (info().isolation == 0) { /* in the kernel: a fault there is the kernel's */
+        hm_printf("mm_test: the memory manager is in IC0: the crash is not tried\n");
+        return;
     }
     UT_ASSERT_EQ(ut_run_child("/bin/mmchild3", "crash", SLOT_CHILD),
                  HM_EXIT_KILLED | HM_KILL_FAULT);

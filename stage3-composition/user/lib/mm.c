@@ -85,7 +85,7 @@ long mm_info(struct mm_info *info)
     struct hm_msg m;
     long r = call(MM_INFO, 0, 0, 0, &m);
     if (r == 0 && info)
-        *info = (struct mm_info){ m.w[0], m.w[1], m.w[2], m.w[3] };
+        *info = (struct mm_info){ m.w[0], m.w[1], m.w[2], m.w[3] & 0xff, m.w[3] >> 8 };
     return r;
 }
 

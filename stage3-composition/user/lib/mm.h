@@ -28,6 +28,7 @@ long mm_unmap(void *va, size_t len);
 
 struct mm_info {
     uint64_t pages, mappings, faults, composition; /* composition: MM_SEPARATED / MM_COALESCED */
+    uint64_t isolation;                            /* the class it runs in: 0, 1 or 2 */
 };
 long mm_info(struct mm_info *info);
 /** Have the memory manager free what departed clients left; pages freed. */
