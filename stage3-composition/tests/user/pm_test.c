@@ -10,6 +10,7 @@
 #include "utest.h"
 #include "pm_proto.h"
 #include "fs.h"
+#include <hm/pager.h>
 
 #define SLOT_SVC UT_SLOT_FIRST
 #define SLOT_CONN (UT_SLOT_FIRST + 1)
@@ -143,4 +144,26 @@ UTEST(pm_keeps_the_file_system)
     UT_ASSERT_EQ(m.w[0], 1);
     UT_ASSERT_EQ(m.w[2], 1);
     UT_ASSERT_EQ(pm(PM_WAIT, (uint64_t)c, NULL, NULL, NULL), -HM_EINVAL);
+}
+
+/* The calls that keep a service in IC1 (the process manager's): bad names
+ * get errors, no service that is not an IC1 domain is waited for or
+ * restarted, and a running domain is never reset from outside. */
+UTEST(pm_domain_calls_refuse_bad_input)
+{
+    const char *fs = "fs", *none = "nosuch", *pmname = "pm";
+    UT_ASSERT_EQ(hm_syscall2(HM_SYS_DOMAIN_WAIT, 0, 2), -HM_EFAULT);
+    UT_ASSERT_EQ(hm_syscall2(HM_SYS_DOMAIN_RESTART, (uintptr_t)HM_USER_TOP, 2), -HM_EFAULT);
+    UT_ASSERT_EQ(hm_syscall2(HM_SYS_DOMAIN_WAIT, (uintptr_t)fs, 0), -HM_EINVAL);
+    UT_ASSERT_EQ(hm_syscall2(HM_SYS_DOMAIN_WAIT, (uintptr_t)fs, HM_NAME_MAX + 1), -HM_EINVAL);
+    UT_ASSERT_EQ(hm_syscall2(HM_SYS_DOMAIN_WAIT, (uintptr_t)none, strlen(none)), -HM_ENOENT);
+    UT_ASSERT_EQ(hm_syscall2(HM_SYS_DOMAIN_RESTART, (uintptr_t)none, strlen(none)), -HM_ENOENT);
+    /* a process, not a domain */
+    UT_ASSERT_EQ(hm_syscall2(HM_SYS_DOMAIN_WAIT, (uintptr_t)pmname, 2), -HM_ENOENT);
+    UT_ASSERT_EQ(hm_syscall2(HM_SYS_DOMAIN_RESTART, (uintptr_t)pmname, 2), -HM_ENOENT);
+    /* the file system: a running domain is not reset; elsewhere, no domain */
+    long r = hm_syscall2(HM_SYS_DOMAIN_RESTART, (uintptr_t)fs, 2);
+    UT_ASSERT_EQ(r, fs_isolation_class() == 1 ? -HM_EBUSY : -HM_ENOENT);
+    uint64_t inodes = 0;
+    UT_ASSERT_EQ(fs_info(&inodes, NULL, NULL), 0); /* and it serves as before */
 }
