@@ -344,7 +344,16 @@ bool ic1_heap_page(const struct ic1_domain *d, uint64_t va, struct memobj **m, p
     if (va < heap || va >= d->base + IC1_SLOT_SIZE)
         return false;
     unsigned b = (unsigned)((va - heap) / IC1_HEAP_BLOCK);
-    struct memobj *o = READ_ONCE(d->heap[b]);
+    /* Held for the caller: the domain may unmap the block on another CPU
+     * meanwhile, which must not free it under the caller. */
+    spin_lock(&heap_lock);
+    struct memobj *o = d->heap[b];
+    if (o) {
+        spin_lock(&cap_lock);
+        o->maps++;
+        spin_unlock(&cap_lock);
+    }
+    spin_unlock(&heap_lock);
     if (!o)
         return false;
     *m = o;

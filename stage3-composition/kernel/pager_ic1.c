@@ -39,16 +39,24 @@ static long pagerk_handle(struct hm_msg *m)
     switch (op) {
     case PAGERK_REGION:
         return s ? pager_region_add(caller, s, m->w[1], m->w[2], prot, m->w[3]) : -HM_EPERM;
-    case PAGERK_MAP:
+    case PAGERK_MAP: {
         if (!s)
             return -HM_EPERM;
         if (!ic1_heap_page(d, m->w[1], &o, &pa))
-            return -HM_EFAULT; /* not a page of its heap */
-        return pager_lend(caller, s, o, pa, m->w[2], prot);
+            return -HM_EFAULT;                                /* not a page of its heap */
+        long r = pager_lend(caller, s, o, pa, m->w[2], prot); /* a lent page holds o */
+        memobj_unhold(o);
+        return r;
+    }
     case PAGERK_UNMAP:
         return s ? pager_unmap_range(caller, s, m->w[1], m->w[2]) : -HM_EPERM;
-    case PAGERK_LENT:
-        return ic1_heap_page(d, m->w[1], &o, &pa) ? pager_lent_count(pa) : -HM_EFAULT;
+    case PAGERK_LENT: {
+        if (!ic1_heap_page(d, m->w[1], &o, &pa))
+            return -HM_EFAULT;
+        long n = pager_lent_count(pa);
+        memobj_unhold(o);
+        return n;
+    }
     case PAGERK_CALLER:
         return (long)caller->pid;
     case PAGERK_ALIVE:

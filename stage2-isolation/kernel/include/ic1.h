@@ -153,8 +153,9 @@ long ic1_call_entry(struct ic1_domain *d, hm_handler_t entry, struct hm_msg *m);
  *  the gate sees its caller), NULL outside domains. */
 struct ic1_domain *ic1_running(void);
 /** A page of domain d's heap: the memory object of its block (which a
- *  pager may lend) and the page's physical address; false if va is not
- *  in a mapped heap block of d. */
+ *  pager may lend), held for the caller (memobj_unhold() when done), and
+ *  the page's physical address; false if va is not in a mapped heap block
+ *  of d. */
 struct memobj;
 bool ic1_heap_page(const struct ic1_domain *d, uint64_t va, struct memobj **m, paddr_t *pa);
 
