@@ -174,7 +174,7 @@ int ic1_load(const struct ic1_image *im, struct ic1_domain *d)
 {
     uint64_t span = im->end - im->base;
     if (im->base < IC1_WINDOW_BASE || im->base >= IC1_WINDOW_BASE + IC1_WINDOW_SIZE ||
-        (im->gates && (im->gates < im->base || im->gates + 16 > im->data || (im->gates & 7))) ||
+        (im->gates && (im->gates < im->base || im->gates + 24 > im->data || (im->gates & 7))) ||
         !IS_ALIGNED(im->base | im->data | im->end, PAGE_SIZE) || im->data < im->base ||
         im->end < im->data || span == 0 || im->bin_size > span || im->entry < im->base ||
         im->entry >= im->data || !IS_ALIGNED(im->base, IC1_SLOT_SIZE) ||
@@ -699,6 +699,9 @@ int ic1_fault(struct trap_frame *tf)
     printk("ic1: domain %s stopped: %s at pc 0x%lx, address 0x%lx (esr 0x%lx)\n", d->image->name,
            why, tf->elr, tf->far, tf->esr);
     __atomic_store_n(&d->dead, 1, __ATOMIC_RELEASE);
+    if (d->image->gates) /* its runtime's svc_stopped(): other CPUs in it stop waiting */
+        __atomic_store_n((uint64_t *)pa_to_linear(d->pa + (d->image->gates - d->base) + 16), 1,
+                         __ATOMIC_RELEASE);
     waitq_wake_all(&d->stopq, 0); /* whoever keeps it (ic1_wait_stopped) */
     /* Back to whoever entered it (ic1_enter or the gate's fast path), at
      * EL1h on SP_EL1, which points at that entry's frame; debug exceptions

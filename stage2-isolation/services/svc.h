@@ -17,18 +17,25 @@
 #ifndef SVC_H
 #define SVC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <hm/service.h>
 
 long svc_lookup(const char *name);
 
 #ifdef SVC_IC1
+/* In an IC1 domain: whether the kernel has stopped it (a fault in it on
+ * another CPU).  A domain's code that waits for something another CPU in
+ * it would do (a lock it holds) must give up then: that call will not
+ * finish, and the caller gets -HM_EPIPE in any case. */
+bool svc_stopped(void);
+
 /* In an IC1 domain (built with -DSVC_IC1): inline, so that the message's
  * words go to the gate in registers (x0 = h, x1..x4 = w[0..3]; back: x0 =
  * status, x1..x4 = the reply) straight from where the caller keeps them.
  * The gate's address is in the domain's read-only ic1_gates
  * (svc_ic1.c); the callee may use any caller-saved register. */
-extern const uintptr_t ic1_gates[2];
+extern const uintptr_t ic1_gates[3];
 
 static inline long svc_call(long h, struct hm_msg *m)
 {

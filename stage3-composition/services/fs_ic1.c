@@ -100,11 +100,15 @@ NO_LIBCALL void *memset(void *dst, int c, size_t n)
     return dst;
 }
 
-static void lock_take(void)
+/* false: the domain was stopped (a fault on another CPU, maybe with the
+ * lock held): this call gives up, its caller gets -HM_EPIPE anyway. */
+static bool lock_take(void)
 {
     while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
         while (__atomic_load_n(&lock, __ATOMIC_RELAXED))
-            ;
+            if (svc_stopped())
+                return false;
+    return true;
 }
 
 static void lock_give(void)
@@ -251,7 +255,8 @@ static bool init_locked(void)
 /* The domain's entry (its image's entry point). */
 long fs_ic1_handle(struct hm_msg *m)
 {
-    lock_take();
+    if (!lock_take())
+        return -HM_EPIPE;
     long r = init_locked() ? fs_handle(m) : -HM_EIO;
     if (m->w[0] == FS_TRIM && r >= 0) /* the file system's clean pages, then the pool's spare */
         pool_trim(&pool);
@@ -263,7 +268,8 @@ long fs_ic1_handle(struct hm_msg *m)
 /* The domain's entry for "mm" (stage.mk's fs-ic1-entries). */
 long mm_ic1_handle(struct hm_msg *m)
 {
-    lock_take();
+    if (!lock_take())
+        return -HM_EPIPE;
     long r = init_locked() ? mm_handle(m) : -HM_EIO;
     lock_give();
     return r;

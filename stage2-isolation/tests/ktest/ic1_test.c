@@ -119,9 +119,14 @@ KTEST(ic1_gate_stops_a_domain_that_touches_kernel_memory)
     KT_ASSERT_EQ(probe_call(0, 41, &v), 0);
     KT_ASSERT_EQ(v, 42);
     /* a load from the kernel image: watchpoint, stopped, the caller goes on */
+    volatile const uint64_t *stopped = (volatile const uint64_t *)pa_to_linear(
+            probe.pa + (probe.image->gates - probe.base) + 16); /* svc_stopped()'s word */
+    KT_ASSERT_EQ(*stopped, 0);
     KT_ASSERT_EQ(probe_call(1, (uint64_t)&kernel_word, NULL), -HM_EPIPE);
+    KT_ASSERT_EQ(*stopped, 1);                       /* what its code on other CPUs sees */
     KT_ASSERT_EQ(probe_call(0, 1, NULL), -HM_EPIPE); /* stays stopped */
     KT_ASSERT_EQ(ic1_restart(&probe), 0);
+    KT_ASSERT_EQ(*stopped, 0);
     KT_ASSERT_EQ(probe_call(0, 1, &v), 0);
     KT_ASSERT_EQ(v, 2);
     /* stores: into the kernel image (this stack), into RAM through the
