@@ -260,7 +260,7 @@ int ic1_load(const struct ic1_image *im, struct ic1_domain *d)
     init_msgs(d);
     loaded[nloaded] = d;
     __atomic_store_n(&nloaded, nloaded + 1, __ATOMIC_RELEASE);
-    printk("ic1: domain %s at 0x%lx (%lu KiB: code %lu, data %lu; message buffers %lu KiB)\n",
+    printk("ic1: domain %s at 0x%lx (%lu KiB: code %lu, data %lu; buffer windows %lu KiB)\n",
            im->name, im->base, span >> 10, code >> 10, (im->end - im->data) >> 10,
            im->buf_size >> 10);
     return 0;
@@ -296,7 +296,7 @@ static void heap_free_all(struct ic1_domain *d)
  * is bounded by its slot. */
 static long ic1mem_handle(struct hm_msg *m)
 {
-    struct ic1_domain *d = ic1_cpu[this_cpu()->id].running;
+    struct ic1_domain *d = ic1_running();
     if (!d)
         return -HM_EPERM; /* only a domain has a heap */
     uint64_t b = m->w[1];
@@ -340,7 +340,7 @@ static long ic1mem_handle(struct hm_msg *m)
 
 bool ic1_heap_page(const struct ic1_domain *d, uint64_t va, struct memobj **m, paddr_t *pa)
 {
-    uint64_t heap = d->base + IC1_IMAGE_MAX;
+    uint64_t heap = heap_va(d, 0);
     if (va < heap || va >= d->base + IC1_SLOT_SIZE)
         return false;
     unsigned b = (unsigned)((va - heap) / IC1_HEAP_BLOCK);
@@ -386,7 +386,6 @@ int ic1_restart(struct ic1_domain *d)
     copy_image(im, d->pa);
     init_msgs(d);
     heap_free_all(d); /* a fresh start: nothing of its old heap */
-    d->restarts++;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     d->dead = 0;
     printk("ic1: domain %s %s\n", im->name, was_dead ? "restarted" : "reset");
@@ -630,22 +629,27 @@ long ic1_gate_call(long h, struct hm_msg *m)
     return t->handler(m); /* IC1 -> IC0: a function call */
 }
 
-bool ic1_caller_may_write(uint64_t va, uint64_t len)
+long ic1_copy_to_caller(uint64_t va, uint64_t cap, const void *src, size_t len)
 {
-    const struct ic1_domain *d = ic1_cpu[this_cpu()->id].running;
-    if (!d || va + len < va)
-        return false;
+    const struct ic1_domain *d = ic1_running();
+    if (!d || va + cap < va || len > cap)
+        return -HM_EFAULT;
     const struct ic1_image *im = d->image;
-    if (va >= im->data && va + len <= im->end)
-        return true;
-    uint64_t heap = d->base + IC1_IMAGE_MAX;
-    if (va < heap || va + len > d->base + IC1_SLOT_SIZE || len == 0)
-        return false;
-    for (uint64_t b = (va - heap) / IC1_HEAP_BLOCK; b <= (va + len - 1 - heap) / IC1_HEAP_BLOCK;
-         b++)
-        if (!d->heap[b])
-            return false;
-    return true;
+    uint64_t heap = heap_va(d, 0);
+    bool ok = va >= im->data && va + cap <= im->end; /* its data: always mapped */
+    /* its heap: mapped, and kept so while the bytes go there (the domain
+     * may unmap a block on another CPU meanwhile) */
+    spin_lock(&heap_lock);
+    if (!ok && cap && va >= heap && va + cap <= d->base + IC1_SLOT_SIZE) {
+        ok = true;
+        for (uint64_t b = (va - heap) / IC1_HEAP_BLOCK; b <= (va + cap - 1 - heap) / IC1_HEAP_BLOCK;
+             b++)
+            ok = ok && d->heap[b];
+    }
+    if (ok)
+        memcpy((void *)va, src, len);
+    spin_unlock(&heap_lock);
+    return ok ? 0 : -HM_EFAULT;
 }
 
 /* Whether [p, p + size) lies in domain d's image or its stack on this CPU. */

@@ -98,7 +98,7 @@ long sys_spawn_mem(struct trap_frame *tf, struct proc *p)
 /* ---- the same for the file system in IC1: the in-kernel service "initrd"
  * (services/initrd_proto.h).  Called through the gate from the domain,
  * which can make no system call; the kernel writes only into memory of
- * that domain (ic1_caller_may_write: -HM_EFAULT otherwise, the kernel and
+ * that domain (ic1_copy_to_caller: -HM_EFAULT otherwise, the kernel and
  * IC2 callers included, who have the system calls above). */
 static long initrd_service(struct hm_msg *m)
 {
@@ -109,23 +109,18 @@ static long initrd_service(struct hm_msg *m)
     if (m->w[1] > UINT32_MAX || initramfs_entry((unsigned)m->w[1], &name, &nlen, &data, &size) < 0)
         return -HM_ENOENT;
     switch (m->w[0]) {
-    case INITRD_STAT:
+    case INITRD_STAT: {
         if (m->w[2] <= nlen)
             return -HM_ERANGE;
-        if (!ic1_caller_may_write(dst, nlen + 1))
-            return -HM_EFAULT;
-        memcpy((void *)dst, name, nlen);
-        ((char *)dst)[nlen] = '\0';
-        return (long)size;
-    case INITRD_READ: {
-        uint64_t off = m->w[2];
-        if (!ic1_caller_may_write(dst, INITRD_PAGE)) /* a whole page: where it reads to */
-            return -HM_EFAULT;
-        if (off >= size)
-            return 0;
-        uint64_t len = MIN((uint64_t)INITRD_PAGE, size - off);
-        memcpy((void *)dst, (const char *)data + off, len);
-        return (long)len;
+        long err = ic1_copy_to_caller(dst, nlen + 1, name, nlen);
+        if (err == 0)
+            err = ic1_copy_to_caller(dst + nlen, 1, "", 1);
+        return err < 0 ? err : (long)size;
+    }
+    case INITRD_READ: { /* into a whole page of the domain's */
+        uint64_t off = m->w[2], len = off < size ? MIN((uint64_t)INITRD_PAGE, size - off) : 0;
+        long err = ic1_copy_to_caller(dst, INITRD_PAGE, (const char *)data + off, len);
+        return err < 0 ? err : (long)len;
     }
     default:
         return -HM_ENOSYS;

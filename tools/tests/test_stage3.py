@@ -85,27 +85,14 @@ def test_all_suites_pass_coalesced_in_the_kernel(harness):
 def test_fs_suite_passes_with_the_fs_in_ic0(harness):
     if not (harness.repo / "stage3-composition/stage.mk").exists():
         pytest.skip("stage 3 has no code")
-    variant = "fs-ic0"
-    cmd = ["make", "-s", "kernel", "STAGE=3", "TEST=1", f"VARIANT={variant}",
-           "KCONFIG=CONFIG_FS_IC0=y"]
-    b = run(cmd, 900, cwd=harness.repo)
-    assert b.exit_code == 0, "\n".join(b.last_lines(30))
-    image = kernel_image(harness.repo / f"build/virt/stage3-test-{variant}", "virt")
-    token = secrets.token_hex(8)
-    r = harness.boot("virt", image, f"ktest token={token} semihosting", timeout=180)
+    r, token = _boot_variant(harness, "fs-ic0", "CONFIG_FS_IC0=y")
     log = "\n".join(r.last_lines(40))
     assert "ic0: service fs linked into the kernel" in r.text, log
     assert "/bin/fssrv" not in r.text, log
-    names = _suite(harness, "fs_test.c")
-    assert len(names) >= 5
-    for suite in ("mm_test.c", "reclaim_test.c"):
-        if (harness.repo / f"stage3-composition/tests/user/{suite}").exists():
-            names += _suite(harness, suite)
-    for name in names:
-        ok, msg = verdict(r, f"stage3/{name}", token)
-        assert ok, msg
-    failed = [ln for ln in r.text.splitlines() if ": FAIL" in ln]
-    assert re.search(rf"\[DONE\] (\d+)/\1 token={token}", r.text), "\n".join(failed) or log
+    assert len(_suite(harness, "fs_test.c")) >= 5
+    suites = [f for f in ("fs_test.c", "mm_test.c", "reclaim_test.c")
+              if (harness.repo / f"stage3-composition/tests/user/{f}").exists()]
+    _suites_pass(harness, r, token, *suites)
 
 
 def test_all_suites_pass_with_the_fs_in_ic1(harness):

@@ -98,8 +98,7 @@ struct ic1_domain {
     unsigned order, stack_order;
     uint64_t buf0; /* CPU c's buffer window: buf0 + c * (buf_size + a guard page) */
     struct memobj *heap[IC1_HEAP_BLOCKS]; /* each heap block (mapped: held), or NULL */
-    unsigned restarts;
-    struct waitq stopq; /* ic1_wait_stopped() callers */
+    struct waitq stopq;                   /* ic1_wait_stopped() callers */
 };
 
 /**
@@ -160,10 +159,11 @@ struct memobj;
 bool ic1_heap_page(const struct ic1_domain *d, uint64_t va, struct memobj **m, paddr_t *pa);
 
 /** For an in-kernel service called from a domain (through the gate):
- *  whether [va, va + len) is memory the calling domain may write (its
- *  data, its mapped heap blocks).  False when the caller is
- *  not a domain. */
-bool ic1_caller_may_write(uint64_t va, uint64_t len);
+ *  copy len bytes from src to va, if [va, va + cap) (cap >= len) is
+ *  memory the calling domain may write (its data, its mapped heap blocks,
+ *  kept mapped during the copy).  0, or -HM_EFAULT (the caller is not a
+ *  domain included). */
+long ic1_copy_to_caller(uint64_t va, uint64_t cap, const void *src, size_t len);
 
 /** From the trap handler: a synchronous exception at EL1.  If a domain
  *  runs on this CPU, stop it, make its call return -HM_EPIPE, return 1. */
