@@ -454,6 +454,7 @@ static void arm(struct ic1_cpu *c, const struct ic1_domain *d)
     unsigned n = 0;
     for (; n < nwatch; n++)
         dbg_wp_set(n, watch[n].base, watch[n].size, WP_LOAD | WP_STORE);
+    /* LAB 2 TODO BEGIN: fence every other loaded domain's slot with a watchpoint; c->wp_of[i] says which guards domain i (-1: none, d's own) */
     for (unsigned i = 0; i < IC1_MAX_LOADED; i++) {
         c->wp_of[i] = -1;
         if (i < nloaded && loaded[i] != d) {
@@ -461,6 +462,7 @@ static void arm(struct ic1_cpu *c, const struct ic1_domain *d)
             dbg_wp_set(n++, loaded[i]->base, IC1_SLOT_SIZE, WP_LOAD | WP_STORE); /* heap too */
         }
     }
+    /* LAB 2 TODO END */
     for (; n < dbg_watchpoints(); n++)
         dbg_wp_clear(n);
     c->armed = d;
@@ -517,6 +519,7 @@ static long enter_domain(struct ic1_cpu *c, unsigned cpu, struct ic1_domain *cal
     /* The message goes on the domain's stack: wherever the caller's copy
      * is, the domain cannot touch it. */
     struct hm_msg *dm = (struct hm_msg *)(d->stack0_top + c->stack_off - IC1_MSG_OFF);
+    /* LAB 2 TODO BEGIN: copy the request into dm (the four words and the badge; no buffer, no grant yet) */
     dm->w[0] = m->w[0];
     dm->w[1] = m->w[1];
     dm->w[2] = m->w[2];
@@ -525,6 +528,7 @@ static long enter_domain(struct ic1_cpu *c, unsigned cpu, struct ic1_domain *cal
     dm->buf = NULL;
     dm->grant = HM_NO_SLOT;
     dm->badge = m->badge; /* which connection: a service keeps state per client */
+    /* LAB 2 TODO END */
     /* A long message: the caller's buffer (the kernel's view of it, in
      * the linear map) mapped into this CPU's window in the domain for the
      * call, the pages that hold the request's bytes: no copy.  The domain

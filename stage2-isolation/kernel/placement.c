@@ -26,8 +26,6 @@
 #include <arch/sysreg.h>
 
 static __attribute__((unused)) struct ic1_domain kv_domain, relay_domain;
-static struct ic0_service ic1_published[4];
-static unsigned npublished;
 
 int stage2_start_ic1(const struct ic1_image *im, struct ic1_domain *d, const char *name,
                      uint64_t entry)
@@ -43,9 +41,12 @@ int stage2_start_ic1(const struct ic1_image *im, struct ic1_domain *d, const cha
             return err;
         }
     }
-    if (npublished == ARRAY_SIZE(ic1_published))
+    /* LAB 2 TODO BEGIN(return -HM_ENOSYS): publish `name` like an IC0 service whose calls go through the gate into d (at `entry`, 0: the image's) */
+    static struct ic0_service published[4]; /* the services in IC1 */
+    static unsigned npublished;
+    if (npublished == ARRAY_SIZE(published))
         return -HM_ENOSPC;
-    struct ic0_service *s = &ic1_published[npublished++];
+    struct ic0_service *s = &published[npublished++];
     s->name = name;
     s->ic1 = d;
     s->ic1_entry = (hm_handler_t)entry;
@@ -53,6 +54,7 @@ int stage2_start_ic1(const struct ic1_image *im, struct ic1_domain *d, const cha
     if (err == 0)
         printk("stage2: service %s in IC1 (domain %s at 0x%lx)\n", name, im->name, im->base);
     return err;
+    /* LAB 2 TODO END */
 }
 
 /* Start prog with `arg` (NULL: `names`), and wait until it has published

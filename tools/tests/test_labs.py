@@ -555,3 +555,65 @@ def test_lab1_skeleton_fails_ipc_tests_that_the_reference_passes(harness, lab1_s
     if not wanted:
         pytest.fail("no IPC test fails in the lab-1 skeleton and passes in the reference:\n"
                     + shown + f"\n(skeleton console: {skel.log_path})", pytrace=False)
+
+
+# ------------------------------------------------------------- labs 2 and 3 end to end
+
+LAB_STAGES = {2: "stage2-isolation", 3: "stage3-composition"}
+
+
+def stage_tests(repo: Path, lab: int) -> list:
+    """"stage<lab>/<name>" of every test the lab's stage declares."""
+    names = []
+    for kind in ("ktest", "user"):
+        for f in sorted((repo / LAB_STAGES[lab] / "tests" / kind).glob("*.c")):
+            names += [f"stage{lab}/{n}" for n, _, _ in declarations(f, kind)]
+    return names
+
+
+@pytest.mark.parametrize("lab", sorted(LAB_STAGES))
+def test_lab_skeleton_builds_and_fails_tests_the_reference_passes(harness, lab):
+    """The lab-N skeleton (build/labN-check) builds, and at least one of its
+    stage's tests fails in it (a FAIL line, or none because a placeholder
+    panicked or hung the boot) and passes in the reference; and the
+    handout exists."""
+    repo = harness.repo
+    blocks, _, _ = labgen.scan_files(repo, labgen.repo_files(repo))
+    if not [b for b in blocks if b.lab == lab]:
+        pytest.skip(f"no LAB {lab} blocks in the repository yet")
+    assert list((repo / "labs").glob(f"lab{lab}-*.md")), f"labs/lab{lab}-*.md: no handout"
+    tree = repo / "build" / f"lab{lab}-check"
+    gen = run([PY, str(LABGEN), "make", "--lab", str(lab), "--out", str(tree), "--force",
+               "--link-cache"], 120, cwd=repo)
+    assert gen.exit_code == 0, "\n".join(gen.lines)
+    build = run(["make", "-C", str(tree), "-s", f"-j{os.cpu_count() or 1}", "kernel",
+                 f"STAGE={lab}", "BOARD=virt", "TEST=1"], harness.build_timeout,
+                log_path=harness.logs / f"make-lab{lab}-check.log")
+    if build.exit_code != 0 or build.timed_out:
+        pytest.fail(f"the lab-{lab} skeleton does not build (log: {build.log_path}):\n"
+                    + "\n".join(build.last_lines(40)), pytrace=False)
+    token = secrets.token_hex(8)
+    skel = harness.boot("virt", kernel_image(tree / f"build/virt/stage{lab}-test", "virt"),
+                        f"ktest token={token} semihosting",
+                        log_path=harness.logs / f"boot-lab{lab}-check.log")
+    if harness.stage == lab and harness.board == "virt":
+        ref_run = harness.ktest_run()
+        if ref_run.error:
+            pytest.fail("reference: " + ref_run.error, pytrace=False)
+        ref, ref_token = ref_run.result, ref_run.token
+    else:
+        ref_token = secrets.token_hex(8)
+        ref = harness.boot("virt", kernel_image(harness.build(lab, "virt"), "virt"),
+                           f"ktest token={ref_token} semihosting",
+                           log_path=harness.logs / f"boot-lab{lab}-reference.log")
+
+    def status(result, tok, name):
+        ok, msg = verdict(result, name, tok)
+        return "PASS" if ok else msg.split("\n", 1)[0]
+
+    table = [(n, status(skel, token, n), status(ref, ref_token, n))
+             for n in stage_tests(repo, lab)]
+    shown = "\n".join(f"  {n}: skeleton: {sk}; reference: {rf}" for n, sk, rf in table)
+    if not [n for n, sk, rf in table if sk != "PASS" and rf == "PASS"]:
+        pytest.fail(f"no stage-{lab} test fails in the lab-{lab} skeleton and passes in the "
+                    f"reference:\n{shown}\n(skeleton console: {skel.log_path})", pytrace=False)
