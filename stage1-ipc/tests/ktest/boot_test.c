@@ -17,6 +17,7 @@
 #include <proc.h>
 #include <sched.h>
 #include <string.h>
+#include <arch/sysreg.h>
 #include <arch/cpu.h>
 #include <arch/mmu.h>
 #include <arch/sysreg.h>
@@ -169,11 +170,14 @@ KTEST_LATE(no_leaks_after_user_programs)
      * objects live in (a service restarted meanwhile has its objects in
      * other slab pages than its predecessor), and their pools of call
      * stacks (which grow and shrink with the load). */
-    int waited_ms = 0;
-    for (; waited_ms < 5000 && (frames_gone() != 0 || kobj_live() != boot_kobjs); waited_ms++)
+    /* Time from the counter: a sleep lasts until the next tick, not 1 ms. */
+    uint64_t freq = read_sysreg(cntfrq_el0), t0 = read_sysreg(cntpct_el0), waited = 0;
+    while (waited < 5 * freq && (frames_gone() != 0 || kobj_live() != boot_kobjs)) {
         thread_sleep(1000000);
-    if (waited_ms > 50)
-        printk("ktest: the object and frame counts took %d ms to settle\n", waited_ms);
+        waited = read_sysreg(cntpct_el0) - t0;
+    }
+    if (waited > freq / 20)
+        printk("ktest: the object and frame counts took %lu ms to settle\n", waited * 1000 / freq);
     if (kobj_live() != boot_kobjs) {
         kobj_report(); /* which type leaked */
         proc_report();
