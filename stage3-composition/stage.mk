@@ -86,11 +86,16 @@ mmsrv-path := bin/mmsrv
 mmsrv-cflags := -DMM_CLASS=2 $(if $(filter 1,$(TEST)),-DMM_TEST_OPS)
 endif
 
-# The process manager, in IC2: spawn, wait, kill, and it keeps the system
-# services it starts (the file system in IC2) running.
+# The process manager: spawn, wait, kill, and it keeps the system services
+# it starts (the file system in IC2) running.  In IC2 (/bin/pmsrv), or in
+# the kernel (CONFIG_PM_IC0).
+ifeq ($(CONFIG_PM_IC0),y)
+kernel-y += $(S3)/kernel/pm_ic0.c
+else
 user-progs += pmsrv
 pmsrv-src := $(S3)/user/pmsrv.c
 pmsrv-path := bin/pmsrv
+endif
 
 # The stage's user-level tests, run by init after the earlier stages'.
 user-test-progs += utest3

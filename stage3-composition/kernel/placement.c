@@ -3,11 +3,13 @@
  * placement.c - starting stage 3's system services at boot, and keeping
  * those in IC1.
  *
- * The process manager (/bin/pmsrv), which starts and keeps the file system
+ * The process manager (/bin/pmsrv in IC2, or kernel/pm_ic0.c in IC0 with
+ * CONFIG_PM_IC0), which starts and keeps the file system
  * service when it is in IC2 (/bin/fssrv); in IC0 (kernel/fs_ic0.c) the
  * file system is published with the other IC0 services; in IC1 its domain
  * (services/fs_ic1.c) is loaded here and published, and the process
- * manager keeps it through HM_SYS_DOMAIN_WAIT / _RESTART (below).
+ * manager keeps it through HM_SYS_DOMAIN_WAIT / _RESTART (below; the one
+ * in IC0 calls the same functions).
  * The memory manager: its own process, kept by the process manager, or
  * in the kernel (CONFIG_MM_IC0, kernel/mm_ic0.c) when separated; with
  * the file system wherever it is when coalesced.
@@ -17,6 +19,7 @@
 #include <ic1.h>
 #include <pager.h>
 #include <placement.h>
+#include <pm_ic0.h>
 #include <proc.h>
 #include <arch/trap.h>
 #include <uapi/hm/syscall.h>
@@ -27,31 +30,38 @@ extern const uint64_t ic1_entry_fs_mm_ic1_handle; /* coalesced: "mm" (stage.mk) 
 static struct ic1_domain fs_domain;
 #endif
 
+/* The services the process manager keeps ("path=name": a program it
+ * starts, "@name": an IC1 domain loaded here), by placement. */
+#if defined(CONFIG_FS_IC1) && defined(CONFIG_FS_MM_COALESCED)
+#define KEEP "@fs" /* one domain: "fs", and "mm" at its own entry */
+#elif defined(CONFIG_FS_IC1) && defined(CONFIG_MM_IC0)
+#define KEEP "@fs" /* "mm" is in the kernel */
+#elif defined(CONFIG_FS_IC1)
+#define KEEP "/bin/mmsrv=mm @fs"
+#elif defined(CONFIG_MM_IC0) || (defined(CONFIG_FS_MM_COALESCED) && defined(CONFIG_FS_IC0))
+#define KEEP "" /* "fs" and "mm" are in the kernel */
+#elif defined(CONFIG_FS_MM_COALESCED)
+#define KEEP "/bin/fssrv=fs" /* fssrv is "mm" too */
+#elif defined(CONFIG_FS_IC2)
+#define KEEP "/bin/fssrv=fs /bin/mmsrv=mm"
+#else
+#define KEEP "/bin/mmsrv=mm"
+#endif
+
 void stage3_start_services(void)
 {
-    /* The process manager starts (and keeps) the file system when it is
-     * in IC2, and publishes "pm" once "fs" is up. */
 #if defined(CONFIG_FS_IC1) && defined(CONFIG_FS_MM_COALESCED)
-    /* one domain, two names: "mm" at its own entry */
     if (stage2_start_ic1(&ic1_image_fs, &fs_domain, "fs", 0) == 0)
         stage2_start_ic1(&ic1_image_fs, &fs_domain, "mm", ic1_entry_fs_mm_ic1_handle);
-    stage2_start_ic2("/bin/pmsrv", "@fs", "pm"); /* @: a domain to keep */
-#elif defined(CONFIG_FS_IC1) && defined(CONFIG_MM_IC0)
-    stage2_start_ic1(&ic1_image_fs, &fs_domain, "fs", 0);
-    stage2_start_ic2("/bin/pmsrv", "@fs", "pm"); /* "mm" is in the kernel */
 #elif defined(CONFIG_FS_IC1)
     stage2_start_ic1(&ic1_image_fs, &fs_domain, "fs", 0);
-    stage2_start_ic2("/bin/pmsrv", "/bin/mmsrv=mm @fs", "pm");
-#elif defined(CONFIG_MM_IC0)
-    stage2_start_ic2("/bin/pmsrv", "", "pm"); /* "fs" and "mm" are in the kernel */
-#elif defined(CONFIG_FS_MM_COALESCED) && defined(CONFIG_FS_IC0)
-    stage2_start_ic2("/bin/pmsrv", "", "pm"); /* "fs" and "mm" are in the kernel */
-#elif defined(CONFIG_FS_MM_COALESCED)
-    stage2_start_ic2("/bin/pmsrv", "/bin/fssrv=fs", "pm"); /* fssrv is "mm" too */
-#elif defined(CONFIG_FS_IC2)
-    stage2_start_ic2("/bin/pmsrv", "/bin/fssrv=fs /bin/mmsrv=mm", "pm");
+#endif
+        /* The process manager starts (and keeps) the services, and publishes
+     * "pm" once they are up: a program (IC2), or the kernel's (IC0). */
+#ifdef CONFIG_PM_IC0
+    stage3_start_pm_ic0(KEEP);
 #else
-    stage2_start_ic2("/bin/pmsrv", "/bin/mmsrv=mm", "pm");
+    stage2_start_ic2("/bin/pmsrv", KEEP, "pm");
 #endif
 }
 
@@ -76,17 +86,20 @@ long sys_domain_wait(struct trap_frame *tf, struct proc *p)
     return err < 0 ? err : ic1_wait_stopped(d);
 }
 
-long sys_domain_restart(struct trap_frame *tf, struct proc *p)
+int stage3_domain_restart(struct ic1_domain *d)
 {
     static uint32_t restarting; /* one at a time: a second caller is -HM_EBUSY */
-    struct ic1_domain *d;
-    long err = domain_named(p, tf->x[0], tf->x[1], &d);
-    if (err < 0)
-        return err;
     if (!__atomic_load_n(&d->dead, __ATOMIC_ACQUIRE) ||
         __atomic_exchange_n(&restarting, 1, __ATOMIC_ACQUIRE))
         return -HM_EBUSY;
-    err = __atomic_load_n(&d->dead, __ATOMIC_ACQUIRE) ? ic1_restart(d) : -HM_EBUSY;
+    int err = __atomic_load_n(&d->dead, __ATOMIC_ACQUIRE) ? ic1_restart(d) : -HM_EBUSY;
     __atomic_store_n(&restarting, 0, __ATOMIC_RELEASE);
     return err;
+}
+
+long sys_domain_restart(struct trap_frame *tf, struct proc *p)
+{
+    struct ic1_domain *d;
+    long err = domain_named(p, tf->x[0], tf->x[1], &d);
+    return err < 0 ? err : stage3_domain_restart(d);
 }

@@ -12,9 +12,11 @@ CONFIG_FS_MM_COALESCED (one process serving "fs" and "mm", one page cache
 mapped as it is, one LRU; every stage-3 suite), and both coalesced in
 the kernel (CONFIG_FS_IC0 with CONFIG_FS_MM_COALESCED: the pager is an IC0
 service), the FS in an IC1 domain (CONFIG_FS_IC1, separated), and both
-coalesced in one IC1 domain (the pager in IC1), and the separated memory
-manager in IC0 beside the FS in IC1 or IC0.  The memory-pressure suite,
-reclaim_test.c, runs in all of them.
+coalesced in one IC1 domain (the pager in IC1), the separated memory
+manager in IC0 beside the FS in IC1 or IC0, and the process manager in IC0
+beside the FS in IC1.  The memory-pressure suite, reclaim_test.c, runs in
+all of them; the two kernel services that need a file system the kernel
+can call are refused beside one in IC2.
 """
 import re
 import secrets
@@ -148,8 +150,31 @@ def test_all_suites_pass_with_a_separated_memory_manager_in_ic0(harness, fs):
     _suites_pass(harness, r, token, "fs_test.c", "mm_test.c", "reclaim_test.c", "pm_test.c")
 
 
-def test_memory_manager_in_ic0_beside_an_ic2_file_system_is_refused(harness):
-    b = run(["make", "-s", "kernel", "STAGE=3", "VARIANT=mm-ic0-refused",
-             "KCONFIG=CONFIG_MM_IC0=y"], 120, cwd=harness.repo)
+def test_all_suites_pass_with_the_process_manager_in_ic0(harness):
+    """The process manager served by the kernel (CONFIG_PM_IC0) beside a
+    file system in IC1 and a memory manager in IC2: it spawns programs of
+    the initramfs and of the file system (read through the in-kernel "fs"),
+    waits and kills for its clients, and its kernel threads keep both
+    services: the fs crash test's domain and the mm crash test's process
+    are started again."""
+    if not (harness.repo / "stage3-composition/kernel/pm_ic0.c").exists():
+        pytest.skip("stage 3 has no process manager in IC0")
+    r, token = _boot_variant(harness, "pm-ic0",
+                             "CONFIG_FS_IC1=y CONFIG_PM_IC0=y CONFIG_CLASS_MATRIX=n")
+    log = "\n".join(r.last_lines(40))
+    assert "pm: the process manager is in IC0" in r.text, log
+    assert "/bin/pmsrv" not in r.text, log
+    assert "pm: fs (IC1) stopped; started again" in r.text, log
+    assert re.search(r"pm: /bin/mmsrv \(mm\) ended with status \d+; started again", r.text), log
+    _suites_pass(harness, r, token, "fs_test.c", "mm_test.c", "reclaim_test.c", "pm_test.c")
+
+
+@pytest.mark.parametrize("service", ["MM", "PM"])
+def test_a_kernel_service_beside_an_ic2_file_system_is_refused(harness, service):
+    """The memory manager or the process manager in IC0 needs the file
+    system in the kernel's reach (IC0 or IC1): the kernel cannot call a
+    process."""
+    b = run(["make", "-s", "kernel", "STAGE=3", f"VARIANT={service.lower()}-ic0-refused",
+             f"KCONFIG=CONFIG_{service}_IC0=y"], 120, cwd=harness.repo)
     assert b.exit_code != 0
-    assert "CONFIG_MM_IC0 cannot be y here" in b.text, "\n".join(b.last_lines(10))
+    assert f"CONFIG_{service}_IC0 cannot be y here" in b.text, "\n".join(b.last_lines(10))
