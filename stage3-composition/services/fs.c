@@ -290,6 +290,7 @@ long fs_handle(struct hm_msg *m)
         m->len++;
         return 0;
     case FS_PREAD_INO: /* the memory manager, separated: a file's bytes by inode */
+        /* LAB 3 TODO BEGIN(return -HM_ENOSYS): separated: the memory manager reads w[3] bytes of file w[1] at w[2] */
         if (m->w[1] > UINT32_MAX || tmpfs_stat(&fs, (uint32_t)m->w[1], &st) < 0 ||
             st.type != TMPFS_FILE)
             return -HM_ENOENT;
@@ -299,7 +300,9 @@ long fs_handle(struct hm_msg *m)
         if (r > 0)
             m->len = (uint64_t)r;
         return r;
+        /* LAB 3 TODO END */
     case FS_PWRITE_INO: /* ... and back; a mapping never makes a file longer */
+        /* LAB 3 TODO BEGIN(return -HM_ENOSYS): separated: the memory manager's copy back into file w[1] at w[2], not past its end */
         if (m->w[1] > UINT32_MAX || tmpfs_stat(&fs, (uint32_t)m->w[1], &st) < 0 ||
             st.type != TMPFS_FILE)
             return -HM_ENOENT;
@@ -307,6 +310,7 @@ long fs_handle(struct hm_msg *m)
             return 0;
         return tmpfs_write(&fs, (uint32_t)m->w[1], m->w[2], m->buf,
                            (size_t)(len < st.size - m->w[2] ? len : st.size - m->w[2]));
+        /* LAB 3 TODO END */
     case FS_TRIM: /* clean pages (a host with a pool of pages trims it after this) */
         return (long)tmpfs_drop_clean(&fs);
     case FS_INFO:
