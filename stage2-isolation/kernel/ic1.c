@@ -57,7 +57,7 @@ struct ic1_cpu {
 struct ic1_cpu ic1_cpu[CONFIG_NR_CPUS];
 
 /* The domain's entries into the gate (ic1_gate.S), for its ic1_gates. */
-extern char ic1_gate_call_entry[], ic1_gate_lookup_entry[];
+extern char ic1_gate_call_entry[], ic1_gate_lookup_entry[], ic1_gate_call_buf_entry[];
 
 /* Make the copied code visible to instruction fetch: clean the data cache
  * to the point of unification, then invalidate the instruction caches
@@ -166,6 +166,7 @@ static void copy_image(const struct ic1_image *im, paddr_t pa)
         uint64_t *gates = (uint64_t *)(mem + (im->gates - im->base));
         gates[0] = (uint64_t)ic1_gate_call_entry;
         gates[1] = (uint64_t)ic1_gate_lookup_entry;
+        gates[3] = (uint64_t)ic1_gate_call_buf_entry; /* [2]: the stopped word */
     }
     sync_icache((uint64_t)mem, im->data - im->base);
 }
@@ -174,7 +175,7 @@ int ic1_load(const struct ic1_image *im, struct ic1_domain *d)
 {
     uint64_t span = im->end - im->base;
     if (im->base < IC1_WINDOW_BASE || im->base >= IC1_WINDOW_BASE + IC1_WINDOW_SIZE ||
-        (im->gates && (im->gates < im->base || im->gates + 24 > im->data || (im->gates & 7))) ||
+        (im->gates && (im->gates < im->base || im->gates + 32 > im->data || (im->gates & 7))) ||
         !IS_ALIGNED(im->base | im->data | im->end, PAGE_SIZE) || im->data < im->base ||
         im->end < im->data || span == 0 || im->bin_size > span || im->entry < im->base ||
         im->entry >= im->data || !IS_ALIGNED(im->base, IC1_SLOT_SIZE) ||
@@ -631,6 +632,40 @@ long ic1_gate_call(long h, struct hm_msg *m)
     if (t->ic1) /* IC1 -> IC1 */
         return enter_domain(c, cpu, c->running, t->ic1, t->ic1_entry, m);
     return t->handler(m); /* IC1 -> IC0: a function call */
+}
+
+/* The same with a long message (through ic1_gate_call_buf_entry): len
+ * bytes at va, in one mapped block of the calling domain's heap (which is
+ * one physically contiguous memory object), held for the call.  An IC1
+ * callee gets those pages mapped into its window, as for a call from the
+ * kernel; an IC0 one reads them through the linear map.  The reply's
+ * length comes back in m->len (0 if longer than the request). */
+long ic1_gate_call_buf(long h, struct hm_msg *m, uint64_t va, uint64_t len)
+{
+    unsigned cpu = this_cpu()->id;
+    struct ic1_cpu *c = &ic1_cpu[cpu];
+    struct ic1_domain *d = c->running;
+    const struct ic0_service *t = ic0_service_at(h);
+    if (!t)
+        return -HM_EINVAL;
+    if (!len)
+        return ic1_gate_call(h, m);
+    uint64_t heap = heap_va(d, 0);
+    struct memobj *o;
+    paddr_t pa;
+    if (va < heap || va + len < va || va + len > d->base + IC1_SLOT_SIZE ||
+        (va - heap) / IC1_HEAP_BLOCK != (va + len - 1 - heap) / IC1_HEAP_BLOCK ||
+        !ic1_heap_page(d, va, &o, &pa))
+        return -HM_EFAULT;
+    m->len = len;
+    m->buf = (void *)pa_to_linear(pa);
+    m->grant = HM_NO_SLOT;
+    m->badge = 0;
+    long status = t->ic1 ? enter_domain(c, cpu, d, t->ic1, t->ic1_entry, m) : t->handler(m);
+    if (m->len > len)
+        m->len = 0;
+    memobj_unhold(o);
+    return status;
 }
 
 long ic1_copy_to_caller(uint64_t va, uint64_t cap, const void *src, size_t len)

@@ -35,7 +35,7 @@ bool svc_stopped(void);
  * status, x1..x4 = the reply) straight from where the caller keeps them.
  * The gate's address is in the domain's read-only ic1_gates
  * (svc_ic1.c); the callee may use any caller-saved register. */
-extern const uintptr_t ic1_gates[3];
+extern const uintptr_t ic1_gates[4];
 
 static inline long svc_call(long h, struct hm_msg *m)
 {
@@ -53,6 +53,33 @@ static inline long svc_call(long h, struct hm_msg *m)
     m->w[1] = x2;
     m->w[2] = x3;
     m->w[3] = x4;
+    return x0;
+}
+
+/* With a long message: m->len bytes at m->buf, which must lie in one
+ * mapped block of the domain's heap (-HM_EFAULT otherwise); the callee
+ * reads and writes them in place (an IC1 one through its window).  The
+ * reply's length comes back in m->len. */
+static inline long svc_call_buf(long h, struct hm_msg *m)
+{
+    uint64_t va = (uintptr_t)m->buf, len = va ? m->len : 0;
+    register long x0 __asm__("x0") = h;
+    register uint64_t x1 __asm__("x1") = m->w[0];
+    register uint64_t x2 __asm__("x2") = m->w[1];
+    register uint64_t x3 __asm__("x3") = m->w[2];
+    register uint64_t x4 __asm__("x4") = m->w[3];
+    register uint64_t x5 __asm__("x5") = va;
+    register uint64_t x6 __asm__("x6") = len;
+    __asm__ volatile("blr %7"
+                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6)
+                     : "r"(ic1_gates[3])
+                     : "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17",
+                       "x18", "x30", "memory", "cc");
+    m->w[0] = x1;
+    m->w[1] = x2;
+    m->w[2] = x3;
+    m->w[3] = x4;
+    m->len = x5;
     return x0;
 }
 #else

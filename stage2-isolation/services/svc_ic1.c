@@ -16,11 +16,12 @@ typedef long (*gate_lookup_t)(const char *name);
 
 /* [0]: the call gate, [1]: the look-up gate (kernel/arch/aarch64/ic1_gate.S),
  * [2]: nonzero once the kernel has stopped the domain (a fault on some CPU):
- * read-only to the domain, written by the kernel (ic1_fault()). */
+ * read-only to the domain, written by the kernel (ic1_fault()), [3]: the
+ * call gate with a long message. */
 __asm__(".section .rodata.ic1_gates, \"a\"\n"
         ".balign 8\n"
         ".globl ic1_gates\n"
-        "ic1_gates: .quad 0, 0, 0\n"
+        "ic1_gates: .quad 0, 0, 0, 0\n"
         ".previous");
 
 long svc_lookup(const char *name)

@@ -21,6 +21,8 @@
 #define PROBE_JUMP 8  /* branch into the middle of a function: BTI stops it */
 #define PROBE_BUF 9   /* reverse the long message's bytes; reply w[1] bytes -> status = len in */
 #define PROBE_HEAP 10 /* ic1mem: w[1] = op, w[2] = block; mapped: write its first and last words */
+/* svc_call_buf(w[1], { w[3] >> 32 }, w[3] & 0xffffffff bytes at w[2]) -> status, w[1] = reply's len */
+#define PROBE_GATEBUF 11
 
 static long calls;
 
@@ -128,6 +130,14 @@ long probe_handle(struct hm_msg *m)
             p[IC1MEM_BLOCK / 8 - 1] = p[0] + 1;
             m->w[1] = h.w[0];
         }
+        return r;
+    }
+    case PROBE_GATEBUF: {
+        struct hm_msg b = { .w = { m->w[3] >> 32 },
+                            .len = m->w[3] & 0xffffffffu,
+                            .buf = (void *)m->w[2] };
+        long r = svc_call_buf((long)m->w[1], &b);
+        m->w[1] = b.len;
         return r;
     }
     default:

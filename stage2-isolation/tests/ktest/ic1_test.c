@@ -385,6 +385,67 @@ KTEST(ic1_long_message_through_the_window)
     KT_ASSERT_EQ(v, 2);
 }
 
+/* A kernel service for the test below: reverses the long message's bytes,
+ * replies w[0] bytes, returns the request's length. */
+static long reverse_handle(struct hm_msg *m)
+{
+    char *b = m->buf;
+    for (uint64_t i = 0; b && i < m->len / 2; i++) {
+        char t = b[i];
+        b[i] = b[m->len - 1 - i];
+        b[m->len - 1 - i] = t;
+    }
+    long n = (long)m->len;
+    m->len = m->w[0];
+    return n;
+}
+static const struct ic0_service reverse_service = { "ktreverse", reverse_handle, NULL, NULL };
+
+/* A domain's long message: bytes in a block of its heap, lent in place to
+ * the service it calls (here an IC0 one, through the linear map; an IC1
+ * one gets them in its window, as from the kernel: stage 3's memory
+ * manager in IC1 calling the file system); anything outside one mapped
+ * block of its own heap is refused. */
+KTEST(ic1_domain_sends_a_long_message_from_its_heap)
+{
+    if (!probe.image)
+        KT_ASSERT_EQ(ic1_load(&ic1_image_probe, &probe), 0);
+    KT_ASSERT_EQ(ic1_restart(&probe), 0);
+    static bool published;
+    if (!published) {
+        KT_ASSERT_EQ(ic0_publish(&reverse_service), 0);
+        published = true;
+    }
+    long h = svc_lookup("ktreverse");
+    KT_ASSERT(h >= 0);
+    struct hm_msg m = { .w = { 10, IC1MEM_MAP, 0 } };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), 0);
+    uint64_t va = m.w[1];
+    memcpy((char *)va + 4094, "abcdef", 6); /* across a page boundary */
+    m = (struct hm_msg){ .w = { 11, (uint64_t)h, va + 4094, 6 | 4ull << 32 } };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), 6);
+    KT_ASSERT_EQ(m.w[1], 4);
+    KT_ASSERT(memcmp((char *)va + 4094, "fedcba", 6) == 0);
+    /* a reply longer than the request: none */
+    m = (struct hm_msg){ .w = { 11, (uint64_t)h, va, 2 | 3ull << 32 } };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), 2);
+    KT_ASSERT_EQ(m.w[1], 0);
+    /* refused: its image, the kernel, past its block, an unmapped block */
+    const uint64_t bad[][2] = { { probe.image->data, 8 },
+                                { (uint64_t)&kernel_word, 8 },
+                                { va + IC1MEM_BLOCK - 4, 8 },
+                                { va + IC1MEM_BLOCK, 8 },
+                                { va, (uint64_t)-1 } };
+    for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+        m = (struct hm_msg){ .w = { 11, (uint64_t)h, bad[i][0], bad[i][1] & 0xffffffffu } };
+        KT_ASSERT_EQ(ic1_call(&probe, &m), -HM_EFAULT);
+    }
+    /* an unknown service */
+    m = (struct hm_msg){ .w = { 11, 999, va, 4 } };
+    KT_ASSERT_EQ(ic1_call(&probe, &m), -HM_EINVAL);
+    KT_ASSERT_EQ(ic1_restart(&probe), 0); /* its heap back */
+}
+
 /* A domain's heap: blocks of its slot mapped on its request through
  * "ic1mem", its own to write; anyone else asking is refused; a block
  * unmapped is out of its reach; a restart gives every frame back. */

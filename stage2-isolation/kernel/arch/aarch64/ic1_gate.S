@@ -21,6 +21,8 @@
  *
  * ic1_gate_call_entry   (x0 = handle, x1..x4 = the message's words)
  *                       -> x0 = status, x1..x4 = the reply's words
+ * ic1_gate_call_buf_entry (the same, x5 = a buffer in the caller's heap,
+ *                       x6 = its length) -> also x5 = the reply's length
  * ic1_gate_lookup_entry (x0 = name) -> x0 = handle or -HM_E*
  *
  *   A domain's way into the kernel (services/svc_ic1.c reaches them through
@@ -241,6 +243,32 @@ ic1_gate_call_entry:
     msr daifclr, #8
     ret
     .size ic1_gate_call_entry, . - ic1_gate_call_entry
+
+/* A call with a long message (x5 = its address in the caller's heap, x6 =
+ * its length): always the C path, ic1_gate_call_buf(h, m, x5, x6), which
+ * checks and lends the buffer; the reply's length comes back in x5. */
+    .globl ic1_gate_call_buf_entry
+    .type ic1_gate_call_buf_entry, %function
+ic1_gate_call_buf_entry:
+    msr daifset, #8
+    msr spsel, #1
+    sub sp, sp, #80
+    stp x29, x30, [sp, #64]
+    stp x1, x2, [sp]
+    stp x3, x4, [sp, #16]
+    mov x1, sp
+    mov x2, x5
+    mov x3, x6
+    bl ic1_gate_call_buf
+    ldp x1, x2, [sp]
+    ldp x3, x4, [sp, #16]
+    ldr x5, [sp, #32]                        /* m->len */
+    ldp x29, x30, [sp, #64]
+    add sp, sp, #80
+    msr spsel, #0
+    msr daifclr, #8
+    ret
+    .size ic1_gate_call_buf_entry, . - ic1_gate_call_buf_entry
 
     .globl ic1_gate_lookup_entry
     .type ic1_gate_lookup_entry, %function
