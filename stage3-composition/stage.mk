@@ -41,7 +41,7 @@ else ifeq ($(CONFIG_FS_IC1),y)
 # object, linked at its 64 MiB slot with a 64 KiB buffer window per CPU
 # (the native file API's largest transfer).
 fs-ic1-src := $(S3)/services/fs_ic1.c $(S3)/services/fs.c $(S3)/services/tmpfs.c \
-              $(S3)/services/pool.c
+              $(S3)/services/pool.c $(S3)/services/ic1_host.c
 ifeq ($(CONFIG_FS_MM_COALESCED),y) # the memory manager in the domain too, as "mm"
 fs-ic1-src += $(S3)/services/mm.c
 fs-ic1-entries := mm_ic1_handle
@@ -73,7 +73,33 @@ endif
 
 # The memory manager: its own process beside the file system (separated),
 # or linked into the file system's (coalesced).  Same source, services/mm.c.
-ifeq ($(CONFIG_FS_MM_COALESCED),y)
+ifeq ($(CONFIG_MM_IC1),y)
+# Separated, in a domain of its own (IC1) beside a file system in IC0 or
+# IC1: the same sources built with IC1 flags into their own directory
+# (the file system's domain has some of them with other flags), combined
+# (ld -r) and linked at the slot after the file system's.  No buffer
+# window: its callers send it words only.
+mm-ic1-src := $(S3)/services/mm_ic1.c $(S3)/services/mm.c $(S3)/services/pool.c \
+              $(S3)/services/ic1_host.c $(S3)/services/tmpfs.c
+mm-ic1-parts := $(patsubst %,$(O)/ic1/mm/%.o,$(mm-ic1-src))
+$(O)/ic1/mm/%.c.o: %.c $(O)/.kflags $(O)/ic1/.flags
+	@mkdir -p $(dir $@)
+	$(SAY) "  CC [IC1] $< (the memory manager's domain)"
+	$(Q)$(CC) $(IC1_CFLAGS) $(IC1_CFLAGS_EXTRA) -c $< -o $@
+$(mm-ic1-parts): IC1_CFLAGS_EXTRA := -DMM_CLASS=1 -I$(S3)/kernel/include/uapi \
+    $(if $(filter 1,$(TEST)),-DMM_TEST_OPS)
+$(O)/ic1/mm-domain.o: $(mm-ic1-parts)
+	$(SAY) "  LD [IC1] $@"
+	$(Q)$(CC) -nostdlib -r -o $@ $^
+ic1-groups += $(O)/ic1/mm-domain.o
+$(O)/ic1/scan.ok: $(O)/ic1/mm-domain.o
+kernel-y += $(S3)/kernel/pager_ic1.c # its kernel calls ("pagerk")
+mm-ic1-objs := $(O)/ic1/mm-domain.o $(IC1_RUNTIME)
+mm-ic1-entry := mm_ic1_handle
+mm-ic1-base := 0xffffffff10000000
+$(eval $(call ic1-image,mm))
+-include $(mm-ic1-parts:.o=.d)
+else ifeq ($(CONFIG_FS_MM_COALESCED),y)
 ifeq ($(CONFIG_FS_IC2),y) # (in IC0 and IC1, above)
 fssrv-src += $(S3)/services/mm.c $(S3)/services/mm_user.c
 fssrv-cflags += -DFS_MM_COALESCED $(if $(filter 1,$(TEST)),-DMM_TEST_OPS)
@@ -117,6 +143,7 @@ bench-variants += ic0-coalesced:CONFIG_FS_IC0=y,CONFIG_FS_MM_COALESCED=y
 bench-variants += fs-ic1:CONFIG_FS_IC1=y,CONFIG_CLASS_MATRIX=n
 bench-variants += ic1-coalesced:CONFIG_FS_IC1=y,CONFIG_FS_MM_COALESCED=y,CONFIG_CLASS_MATRIX=n
 bench-variants += mm-ic0:CONFIG_FS_IC1=y,CONFIG_MM_IC0=y,CONFIG_CLASS_MATRIX=n
+bench-variants += mm-ic1:CONFIG_FS_IC1=y,CONFIG_MM_IC1=y,CONFIG_CLASS_MATRIX=n
 
 # In-kernel tests: the services a stage-3 domain calls refuse bad requests.
 ktest-y += $(S3)/tests/ktest/ic1_services_test.c

@@ -166,14 +166,17 @@ int main(const char *arg, unsigned long len)
     if (r < 0)
         fail("mm_info", r);
     /* The composition, "_ic0" / "_ic1" when the file system is in the
-     * kernel or in a domain (FS_INFO's w3 is its class), and "_mmic0"
-     * when a separated memory manager is in the kernel. */
+     * kernel or in a domain (FS_INFO's w3 is its class), and "_mmic0" /
+     * "_mmic1" when a separated memory manager is in the kernel or in a
+     * domain of its own. */
     long fs_class = fs_isolation_class();
     const char *comp;
     if (base.composition == MM_COALESCED)
         comp = fs_class == 0 ? "coalesced_ic0" : fs_class == 1 ? "coalesced_ic1" : "coalesced";
     else if (base.isolation == 0)
         comp = fs_class == 0 ? "separated_ic0_mmic0" : "separated_ic1_mmic0";
+    else if (base.isolation == 1)
+        comp = fs_class == 0 ? "separated_ic0_mmic1" : "separated_ic1_mmic1";
     else
         comp = fs_class == 0 ? "separated_ic0" : fs_class == 1 ? "separated_ic1" : "separated";
     uint64_t kib = footprint(&base, fs_base); /* first: nothing else cached yet */

@@ -19,7 +19,7 @@
 #include <pool_kernel.h>
 #include <arch/spinlock.h>
 #include <uapi/hm/syscall.h>
-#include "../services/fs_proto.h"
+#include "../services/mm_fs.h"
 
 #define MM_IC0_PAGES (16u * 1024 * 1024 / POOL_PAGE) /* its budget, as /bin/mmsrv's */
 
@@ -31,31 +31,21 @@ static long h_fs = -1;
 
 static const struct ic0_service mm_service;
 
-/* One call to the file system with `len` bytes at buf (a page of the
- * pool, in the linear map), or none. */
-static long fs_call(struct hm_msg *m, void *buf, size_t len)
+static long fs_handle(void)
 {
     if (h_fs < 0)
         h_fs = svc_lookup("fs");
-    if (h_fs < 0)
-        return h_fs;
-    m->buf = buf;
-    m->len = len;
-    m->grant = HM_NO_SLOT;
-    m->badge = 0; /* the kernel's own connection */
-    return svc_call_buf(h_fs, m);
+    return h_fs;
 }
 
 static long file_read(uint32_t ino, uint64_t off, void *dst, size_t len)
 {
-    struct hm_msg m = { .w = { FS_PREAD_INO, ino, off, len } };
-    return fs_call(&m, dst, len); /* the bytes land in dst itself */
+    return mm_fs_read(fs_handle(), ino, off, dst, len); /* the bytes land in dst itself */
 }
 
 static long file_write(uint32_t ino, uint64_t off, const void *src, size_t len)
 {
-    struct hm_msg m = { .w = { FS_PWRITE_INO, ino, off } };
-    return fs_call(&m, (void *)src, len); /* read, never written, by the file system */
+    return mm_fs_write(fs_handle(), ino, off, src, len);
 }
 
 /* On first use: IC0 services are published before the allocator's users. */

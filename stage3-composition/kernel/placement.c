@@ -11,8 +11,9 @@
  * manager keeps it through HM_SYS_DOMAIN_WAIT / _RESTART (below; the one
  * in IC0 calls the same functions).
  * The memory manager: its own process, kept by the process manager, or
- * in the kernel (CONFIG_MM_IC0, kernel/mm_ic0.c) when separated; with
- * the file system wherever it is when coalesced.
+ * in the kernel (CONFIG_MM_IC0, kernel/mm_ic0.c) or a domain of its own
+ * (CONFIG_MM_IC1, services/mm_ic1.c) when separated; with the file
+ * system wherever it is when coalesced.
  */
 #include <kernel.h>
 #include <ic0.h>
@@ -29,6 +30,10 @@ extern const struct ic1_image ic1_image_fs;
 extern const uint64_t ic1_entry_fs_mm_ic1_handle; /* coalesced: "mm" (stage.mk) */
 static struct ic1_domain fs_domain;
 #endif
+#ifdef CONFIG_MM_IC1
+extern const struct ic1_image ic1_image_mm;
+static struct ic1_domain mm_domain;
+#endif
 
 /* The services the process manager keeps ("path=name": a program it
  * starts, "@name": an IC1 domain loaded here), by placement. */
@@ -36,6 +41,10 @@ static struct ic1_domain fs_domain;
 #define KEEP "@fs" /* one domain: "fs", and "mm" at its own entry */
 #elif defined(CONFIG_FS_IC1) && defined(CONFIG_MM_IC0)
 #define KEEP "@fs" /* "mm" is in the kernel */
+#elif defined(CONFIG_FS_IC1) && defined(CONFIG_MM_IC1)
+#define KEEP "@fs @mm" /* two domains */
+#elif defined(CONFIG_MM_IC1)
+#define KEEP "@mm" /* "fs" is in the kernel */
 #elif defined(CONFIG_FS_IC1)
 #define KEEP "/bin/mmsrv=mm @fs"
 #elif defined(CONFIG_MM_IC0) || (defined(CONFIG_FS_MM_COALESCED) && defined(CONFIG_FS_IC0))
@@ -56,7 +65,10 @@ void stage3_start_services(void)
 #elif defined(CONFIG_FS_IC1)
     stage2_start_ic1(&ic1_image_fs, &fs_domain, "fs", 0);
 #endif
-        /* The process manager starts (and keeps) the services, and publishes
+#ifdef CONFIG_MM_IC1
+    stage2_start_ic1(&ic1_image_mm, &mm_domain, "mm", 0);
+#endif
+    /* The process manager starts (and keeps) the services, and publishes
      * "pm" once they are up: a program (IC2), or the kernel's (IC0). */
 #ifdef CONFIG_PM_IC0
     stage3_start_pm_ic0(KEEP);
