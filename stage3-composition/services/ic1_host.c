@@ -16,7 +16,7 @@
 
 #define CHUNKS_PER_BLOCK (IC1MEM_BLOCK / POOL_CHUNK)
 
-static volatile uint32_t lock;
+volatile uint32_t ic1_lock;                          /* ic1_host.h */
 static long h_mem = -1, h_pagerk = -1, h_pager = -1; /* svc_lookup() handles */
 static uintptr_t block_va[IC1MEM_BLOCKS];
 static uint8_t block_chunks[IC1MEM_BLOCKS]; /* chunks of each block in use */
@@ -72,29 +72,6 @@ bool ic1_host_init(const char *pager)
         h_pager = svc_lookup(pager);
     }
     return h_mem >= 0 && (!pager || (h_pagerk >= 0 && h_pager >= 0));
-}
-
-bool ic1_lock_take(void)
-{
-    while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
-        while (__atomic_load_n(&lock, __ATOMIC_RELAXED))
-            if (svc_stopped())
-                return false;
-    return true;
-}
-
-void ic1_lock_give(void)
-{
-    __atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
-}
-
-long ic1_serve(bool (*init_locked)(void), long (*handle)(struct hm_msg *), struct hm_msg *m)
-{
-    if (!ic1_lock_take())
-        return -HM_EPIPE;
-    long r = init_locked() ? handle(m) : -HM_EIO;
-    ic1_lock_give();
-    return r;
 }
 
 long ic1_call4(long h, uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3, uint64_t *r0)

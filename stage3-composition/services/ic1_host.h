@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <hm/syscall.h>
 #include "pool.h"
 
 struct mm_kernel;
@@ -26,15 +27,40 @@ struct mm_kernel;
  *  first call (they are all there by then).  false if one is missing. */
 bool ic1_host_init(const char *pager);
 
+bool svc_stopped(void);
+
+/* Inline, as the calls of every request are (a call across objects costs
+ * a file fault some 20 instructions). */
+extern volatile uint32_t ic1_lock;
+
 /** The domain's lock, held across a call; false: the domain was stopped
  *  meanwhile, give up (the caller gets -HM_EPIPE anyway). */
-bool ic1_lock_take(void);
-void ic1_lock_give(void);
+static inline bool ic1_lock_take(void)
+{
+    while (__atomic_exchange_n(&ic1_lock, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&ic1_lock, __ATOMIC_RELAXED))
+            if (svc_stopped())
+                return false;
+    return true;
+}
+
+static inline void ic1_lock_give(void)
+{
+    __atomic_store_n(&ic1_lock, 0, __ATOMIC_RELEASE);
+}
 
 struct hm_msg;
 /** A call into the domain: handle(m) under the lock, after init_locked()
  *  (false: -HM_EIO); -HM_EPIPE if the domain was stopped meanwhile. */
-long ic1_serve(bool (*init_locked)(void), long (*handle)(struct hm_msg *), struct hm_msg *m);
+static inline long ic1_serve(bool (*init_locked)(void), long (*handle)(struct hm_msg *),
+                             struct hm_msg *m)
+{
+    if (!ic1_lock_take())
+        return -HM_EPIPE;
+    long r = init_locked() ? handle(m) : -HM_EIO;
+    ic1_lock_give();
+    return r;
+}
 
 /** One call with four words; *r0 = the reply's first word if it worked. */
 long ic1_call4(long h, uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3, uint64_t *r0);
