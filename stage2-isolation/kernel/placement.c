@@ -57,6 +57,18 @@ int stage2_start_ic1(const struct ic1_image *im, struct ic1_domain *d, const cha
     /* LAB 2 TODO END */
 }
 
+/* At most 2 s (a loaded host can be slow to run the new process; the wait
+ * ends as soon as the name is there).  Yielding, not sleeping: a sleeper
+ * wakes on the next tick, which added most of a tick (9.4 M instructions
+ * measured) to every boot. */
+bool stage2_wait_name(const char *name)
+{
+    uint64_t freq = read_sysreg(cntfrq_el0), t0 = read_sysreg(cntpct_el0);
+    while (!ipc_name_exists(name) && read_sysreg(cntpct_el0) - t0 < 2 * freq)
+        sched_yield();
+    return ipc_name_exists(name);
+}
+
 /* Start prog with `arg` (NULL: `names`), and wait until it has published
  * the last of `names` (space-separated) (placement.h). */
 void stage2_start_ic2(const char *prog, const char *arg, const char *names)
@@ -70,14 +82,7 @@ void stage2_start_ic2(const char *prog, const char *arg, const char *names)
         return;
     }
     proc_put(p); /* it lives on its own */
-    const char *last = strrchr(names, ' ') ? strrchr(names, ' ') + 1 : names;
-    /* At most 2 s (a loaded host can be slow to run the new process; the
-     * wait ends as soon as the name is there).  Yielding, not sleeping: a
-     * sleeper wakes on the next tick, which added most of a tick (9.4 M
-     * instructions measured) to every boot. */
-    uint64_t freq = read_sysreg(cntfrq_el0), t0 = read_sysreg(cntpct_el0);
-    while (!ipc_name_exists(last) && read_sysreg(cntpct_el0) - t0 < 2 * freq)
-        sched_yield();
+    stage2_wait_name(strrchr(names, ' ') ? strrchr(names, ' ') + 1 : names);
     const char *q = names;
     while (*q) {
         char name[HM_NAME_MAX];

@@ -21,16 +21,14 @@
 #include <kernel.h>
 #include <ic0.h>
 #include <ic1.h>
-#include <ipc.h>
 #include <mm.h>
-#include <pager.h>
+#include <placement.h>
 #include <pm_ic0.h>
 #include <printk.h>
 #include <proc.h>
 #include <sched.h>
 #include <string.h>
 #include <arch/spinlock.h>
-#include <arch/sysreg.h>
 #include <uapi/hm/syscall.h>
 #include "../services/fs_proto.h"
 #include "../services/pm_proto.h"
@@ -141,16 +139,6 @@ static void drop_entry(unsigned i)
 
 /* ---- keeping services ------------------------------------------------------------ */
 
-/* Until `name` is published, at most 2 s (yielding: the service being
- * waited for may need this CPU). */
-static bool wait_name(const char *name)
-{
-    uint64_t freq = read_sysreg(cntfrq_el0), t0 = read_sysreg(cntpct_el0);
-    while (!ipc_name_exists(name) && read_sysreg(cntpct_el0) - t0 < 2 * freq)
-        sched_yield();
-    return ipc_name_exists(name);
-}
-
 /* Keeps child i, a process: waits for it to end and starts it again. */
 static void keeper(void *arg)
 {
@@ -170,7 +158,7 @@ static void keeper(void *arg)
                r == 0 ? "" : " - failed");
         if (r < 0)
             thread_exit();
-        wait_name(c->name);
+        stage2_wait_name(c->name);
     }
 }
 
@@ -342,7 +330,7 @@ static void keep_one(const char *item)
         r = c->domain ? keep((unsigned)i, domain_keeper) : -HM_ENOENT;
     } else {
         r = start((unsigned)i);
-        if (r == 0 && !wait_name(c->name))
+        if (r == 0 && !stage2_wait_name(c->name))
             printk("pm: %s did not publish %s\n", c->path, c->name);
         if (r == 0)
             r = keep((unsigned)i, keeper);

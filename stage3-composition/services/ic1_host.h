@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <hm/syscall.h>
+#include "../../stage2-isolation/services/svc.h"
 #include "pool.h"
 
 struct mm_kernel;
@@ -26,8 +27,6 @@ struct mm_kernel;
  *  the service named `pager`, which this domain pages for.  On the
  *  first call (they are all there by then).  false if one is missing. */
 bool ic1_host_init(const char *pager);
-
-bool svc_stopped(void);
 
 /* Inline, as the calls of every request are (a call across objects costs
  * a file fault some 20 instructions). */

@@ -19,16 +19,20 @@
 /* len bytes of file ino at off into dst: the bytes read, or -HM_E*. */
 static inline long mm_fs_read(long h_fs, uint32_t ino, uint64_t off, void *dst, size_t len)
 {
-    struct hm_msg m = { .w = { FS_PREAD_INO, ino, off, len }, .len = len, .buf = dst };
-    m.grant = HM_NO_SLOT; /* the kernel's own connection: no grant, badge 0 */
+    /* no grant, badge 0: the kernel's own connection */
+    struct hm_msg m = {
+        .w = { FS_PREAD_INO, ino, off, len }, .len = len, .buf = dst, .grant = HM_NO_SLOT
+    };
     return svc_call_buf(h_fs, &m);
 }
 
 /* len bytes from src back into file ino at off (never past its end). */
 static inline long mm_fs_write(long h_fs, uint32_t ino, uint64_t off, const void *src, size_t len)
 {
-    struct hm_msg m = { .w = { FS_PWRITE_INO, ino, off }, .len = len, .buf = (void *)src };
-    m.grant = HM_NO_SLOT; /* read, never written, by the file system */
+    /* src is read, never written, by the file system */
+    struct hm_msg m = {
+        .w = { FS_PWRITE_INO, ino, off }, .len = len, .buf = (void *)src, .grant = HM_NO_SLOT
+    };
     return svc_call_buf(h_fs, &m);
 }
 

@@ -13,6 +13,10 @@
  *  went.  Stage 3's process manager takes over from there. */
 void stage2_start_ic2(const char *prog, const char *arg, const char *names);
 
+/** Until `name` is published, at most 2 s (yielding the CPU meanwhile: the
+ *  service being waited for may need it); whether it is. */
+bool stage2_wait_name(const char *name);
+
 struct ic1_image;
 struct ic1_domain;
 /** Load image `im` as domain d (unless it is loaded) and publish it as
