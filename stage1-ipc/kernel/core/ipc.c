@@ -843,7 +843,7 @@ static long do_call(struct trap_frame *tf, struct proc *p)
     struct thread *t = current();
     unsigned cslot = tf->x[0] > UINT32_MAX ? UINT32_MAX : (unsigned)tf->x[0];
     uint64_t len = tf->x[5] & 0xffffffffu;
-    unsigned gslot = (unsigned)(tf->x[5] >> 32);
+    unsigned gslot = HM_GRANT_SLOT(tf->x[5] >> 32), grights = HM_GRANT_RIGHTS(tf->x[5] >> 32);
     /* decode: depth, connection, service alive, length, the grant */
     if (t->depth >= HM_IPC_MAX_DEPTH)
         return -HM_ELOOP;
@@ -861,6 +861,8 @@ static long do_call(struct trap_frame *tf, struct proc *p)
         /* The capability to grant: it must exist and be grantable, and the
          * server needs a free slot in its grant range. */
         err = cap_lookup(&p->cs, gslot, HM_CAP_NONE, HM_RIGHT_GRANT, &c);
+        if (err == 0 && (grights & ~c->rights))
+            err = -HM_EPERM; /* never a silent reduction (cap_copy's rule) */
         for (unsigned i = HM_IPC_GRANT_SLOT_BASE; err == 0 && i < HM_CSPACE_SLOTS; i++) {
             if (cspace_slot_free(&s->server->cs, i) == 0) {
                 gdst = i;
@@ -932,7 +934,7 @@ static long do_call(struct trap_frame *tf, struct proc *p)
         spin_lock(&cap_lock);
         int gerr = cap_lookup(&p->cs, gslot, HM_CAP_NONE, HM_RIGHT_GRANT, &c);
         if (gerr == 0)
-            gerr = cap_copy(&p->cs, gslot, &s->server->cs, gdst, c->rights);
+            gerr = cap_copy(&p->cs, gslot, &s->server->cs, gdst, grights ? grights : c->rights);
         spin_unlock(&cap_lock);
         if (gerr < 0) { /* changed under us by another thread of ours */
             give_back_stack(s, f);
@@ -973,17 +975,56 @@ static struct call_frame *pop_call(struct thread *t)
 
 void syscall_dispatch(struct trap_frame *tf, unsigned imm);
 
+/*
+ * A capability in a reply (x5's grant word): a copy of the server's
+ * capability in `gslot` goes into the first free slot of the caller's
+ * grant range, with `rights` (0: the source's), and the caller gets that
+ * slot in x5's upper half.  This is how a server hands out capabilities
+ * (a name server's look-up, stage 3).  Nothing changes if it fails: the
+ * server gets the error and may reply again.
+ */
+static int reply_grant(struct proc *server, struct proc *caller, unsigned gslot, unsigned rights,
+                       unsigned *gdst)
+{
+    struct cap *c;
+    spin_lock(&cap_lock);
+    int err = cap_lookup(&server->cs, gslot, HM_CAP_NONE, HM_RIGHT_GRANT, &c);
+    if (err == 0 && !rights)
+        rights = c->rights;
+    if (err == 0)
+        err = -HM_ENOSPC;
+    for (unsigned i = HM_IPC_GRANT_SLOT_BASE; err == -HM_ENOSPC && i < HM_CSPACE_SLOTS; i++) {
+        if (cspace_slot_free(&caller->cs, i) == 0) {
+            err = cap_copy(&server->cs, gslot, &caller->cs, i, rights);
+            *gdst = i;
+        }
+    }
+    spin_unlock(&cap_lock);
+    return err;
+}
+
 long sys_reply(struct trap_frame *tf, struct proc *p)
 {
-    (void)p;
     struct thread *t = current();
-    /* decode */
+    /* decode: a call to end, the length, the grant word */
     if (t->depth == 0)
         return -HM_EINVAL;
     struct call_frame *f = &t->calls[t->depth - 1];
-    uint64_t len = tf->x[5];
-    if (len > f->buf_size)
+    uint64_t len = tf->x[5] & 0xffffffffu;
+    unsigned gslot = HM_GRANT_SLOT(tf->x[5] >> 32), grights = HM_GRANT_RIGHTS(tf->x[5] >> 32);
+    bool grant = gslot != 0 && gslot != HM_NO_SLOT;
+    if (len > f->buf_size || (!grant && grights))
         return -HM_EINVAL;
+    unsigned gdst = 0;
+    if (grant) {
+        /* only a process's call can take a capability back (not the
+         * kernel's calls: a page fault, a reclaim) */
+        if (f->kind != CALL_USER)
+            return -HM_EINVAL;
+        int err = reply_grant(p, f->caller, gslot, grights, &gdst);
+        if (err < 0)
+            return err;
+    }
     /* invoke (tf, the server's frame, stays readable: nothing reuses it before we return) */
     pop_call(t);
     struct trap_frame *out = f->caller_tf;
@@ -1002,6 +1043,7 @@ long sys_reply(struct trap_frame *tf, struct proc *p)
         for (int i = 0; i <= 5; i++)
             out->x[i] = tf->x[i];
         /* LAB 1 TODO END */
+        out->x[5] = len | (uint64_t)gdst << 32; /* the granted slot, if any (0: none) */
     }
     sched_user_return();
     ipc_return_to(out);

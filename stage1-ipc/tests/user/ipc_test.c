@@ -383,6 +383,56 @@ UTEST(user_ipc_grant_inside_call)
     UT_ASSERT_EQ(hm_unmap((void *)BUF_VA, HM_PAGE_SIZE), 0);
 }
 
+UTEST(user_ipc_reply_grants_a_capability)
+{
+    char name[32];
+    fresh(name, sizeof(name), "echo");
+    start_server("echo", name, name, SLOT_SRV);
+    connect_to(name, 0, SLOT_CONN);
+    /* a read-only copy of the server's page: it lands in our grant range */
+    struct hm_msg m = { .w = { IPCSRV_OP_GIVE, 0x5eed, HM_RIGHT_READ } };
+    UT_ASSERT_EQ(hm_call(SLOT_CONN, &m, HM_NO_SLOT), IPCSRV_OK);
+    unsigned got = m.grant;
+    UT_ASSERT(got >= HM_IPC_GRANT_SLOT_BASE && got < HM_CSPACE_SLOTS);
+    UT_ASSERT_EQ(m.len, 0);
+    long info = hm_cap_info(got);
+    UT_ASSERT_EQ(hm_cap_type(info), HM_CAP_MEMORY);
+    UT_ASSERT_EQ(hm_cap_rights(info), HM_RIGHT_READ);
+    UT_ASSERT_EQ(hm_mem_map(got, (void *)BUF_VA, HM_PROT_READ | HM_PROT_WRITE), -HM_EPERM);
+    UT_ASSERT_EQ(hm_mem_map(got, (void *)BUF_VA, HM_PROT_READ), 0);
+    UT_ASSERT_EQ(*(volatile uint64_t *)BUF_VA, 0x5eed); /* the server's page */
+    UT_ASSERT_EQ(hm_unmap((void *)BUF_VA, HM_PAGE_SIZE), 0);
+    /* 0 rights: the source's own (R|W|X|GRANT for a new memory object) */
+    m = (struct hm_msg){ .w = { IPCSRV_OP_GIVE, 1, 0 } };
+    UT_ASSERT_EQ(hm_call(SLOT_CONN, &m, HM_NO_SLOT), IPCSRV_OK);
+    UT_ASSERT(m.grant != got && m.grant >= HM_IPC_GRANT_SLOT_BASE);
+    UT_ASSERT(hm_cap_rights(hm_cap_info(m.grant)) & HM_RIGHT_WRITE);
+    UT_ASSERT_EQ(hm_cap_delete(m.grant), 0);
+    /* refused replies: the server answers with the kernel's error, no grant */
+    m = (struct hm_msg){ .w = { IPCSRV_OP_GIVE, 2, HM_RIGHT_CONTROL } }; /* a right it lacks */
+    UT_ASSERT_EQ(hm_call(SLOT_CONN, &m, HM_NO_SLOT), -HM_EPERM);
+    UT_ASSERT_EQ(m.grant, HM_NO_SLOT);
+    m = (struct hm_msg){ .w = { IPCSRV_OP_GIVE, 3, HM_RIGHT_READ, 200 } }; /* an empty slot */
+    UT_ASSERT_EQ(hm_call(SLOT_CONN, &m, HM_NO_SLOT), -HM_EBADCAP);
+    UT_ASSERT_EQ(m.grant, HM_NO_SLOT);
+    /* our grant range full: -HM_ENOSPC, and nothing of ours changed */
+    for (unsigned i = HM_IPC_GRANT_SLOT_BASE; i < HM_CSPACE_SLOTS; i++)
+        if (i != got)
+            UT_ASSERT_EQ(hm_cap_copy(got, HM_SLOT_SELF, i, HM_RIGHT_READ), 0);
+    m = (struct hm_msg){ .w = { IPCSRV_OP_GIVE, 4, HM_RIGHT_READ } };
+    UT_ASSERT_EQ(hm_call(SLOT_CONN, &m, HM_NO_SLOT), -HM_ENOSPC);
+    for (unsigned i = HM_IPC_GRANT_SLOT_BASE; i < HM_CSPACE_SLOTS; i++)
+        UT_ASSERT_EQ(hm_cap_delete(i), 0);
+    /* a call's grant with fewer rights: the server gets what we name */
+    UT_ASSERT_EQ(hm_mem_create(HM_PAGE_SIZE, SLOT_MEM), 0);
+    m = (struct hm_msg){ .w = { IPCSRV_OP_GRANT, 9 } };
+    UT_ASSERT_EQ(hm_call(SLOT_CONN, &m, HM_GRANT(SLOT_MEM, HM_RIGHT_READ | HM_RIGHT_GRANT)),
+                 -HM_EPERM); /* it may not map the page writable */
+    m = (struct hm_msg){ .w = { IPCSRV_OP_GRANT, 9 } };
+    UT_ASSERT_ERR_UNCHANGED(hm_call(SLOT_CONN, &m, HM_GRANT(SLOT_MEM, HM_RIGHT_CONTROL)), HM_EPERM);
+    UT_ASSERT_EQ(hm_cap_delete(SLOT_MEM), 0);
+}
+
 /* ---- memory exhaustion: the reserve and a reclaim --------------------------------------- */
 
 #define EXHAUST_VA 0x100000000ul

@@ -33,9 +33,9 @@ hm_service_entry:
     ldr     x5, [sp, #32]
     mov     x8, #HM_SYS_REPLY
     svc     #HM_SVC_NATIVE
-    /* The reply was refused (its length is larger than the buffer):
-     * answer with -HM_EINVAL and nothing else. */
-    mov     x0, #-HM_EINVAL
+    /* The reply was refused (its length is larger than the buffer, or
+     * the capability it grants cannot go): answer with the kernel's error
+     * (in x0) and nothing else. */
     str     xzr, [sp, #32]
     b       1b
     .size hm_service_entry, . - hm_service_entry

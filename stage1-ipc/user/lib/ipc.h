@@ -45,8 +45,12 @@ static inline long hm_connect(unsigned svc_slot, void *buf, size_t size, unsigne
 
 /**
  * Call through a connection.  m->w and m->len go to the server and come
- * back replaced by its reply.  grant_slot: a capability (with GRANT) to
- * copy to the server for this call, or HM_NO_SLOT.  Returns the server's
+ * back replaced by its reply; m->grant comes back as the slot of the
+ * capability the reply granted (in the grant range), or HM_NO_SLOT.
+ * grant_slot: a capability (with GRANT) to copy to the server for this
+ * call (HM_GRANT(slot, rights) for fewer rights), or HM_NO_SLOT.  A handler
+ * grants in its reply with m->len |= (uint64_t)HM_GRANT(slot, rights) << 32.
+ * Returns the server's
  * status, or a negative -HM_E* from the kernel.  The FP/SIMD registers are
  * not preserved across the call (the compiler saves what it needs).
  */
@@ -73,7 +77,8 @@ static inline long hm_call(unsigned conn_slot, struct hm_msg *m, unsigned grant_
     m->w[1] = x2;
     m->w[2] = x3;
     m->w[3] = x4;
-    m->len = x5;
+    m->len = x5 & 0xffffffffu;
+    m->grant = x5 >> 32 ? (uint32_t)(x5 >> 32) : HM_NO_SLOT; /* what the reply granted */
     return (long)x0;
 }
 

@@ -25,6 +25,7 @@
 
 #define SLOT_SVC 2
 #define SLOT_WAIT 3
+#define SLOT_GIVEN 4     /* the page IPCSRV_OP_GIVE gave last (kept until the next) */
 #define SLOT_CONN_BASE 8 /* connections made lazily, one per target */
 #define PRIVATE_VA 0x30000000ul
 
@@ -102,6 +103,22 @@ static long echo(struct hm_msg *m)
         }
         hm_cap_delete(slot);
         return r;
+    }
+    case IPCSRV_OP_GIVE: { /* a page with w1 in it, granted back in the reply */
+        /* The reply ends the call, so nothing runs after it here: the
+         * page given last time goes now (the client's copy stays). */
+        void *at = (void *)(PRIVATE_VA + 0x2000000);
+        hm_cap_delete(SLOT_GIVEN);
+        long r = hm_mem_create(HM_PAGE_SIZE, SLOT_GIVEN);
+        if (r == 0)
+            r = hm_mem_map(SLOT_GIVEN, at, HM_PROT_READ | HM_PROT_WRITE);
+        if (r < 0)
+            return r;
+        *(volatile uint64_t *)at = m->w[1];
+        hm_unmap(at, HM_PAGE_SIZE);
+        unsigned slot = m->w[3] ? (unsigned)m->w[3] : SLOT_GIVEN;
+        m->len = (uint64_t)HM_GRANT(slot, m->w[2]) << 32;
+        return IPCSRV_OK;
     }
     case IPCSRV_OP_INFO:
         m->w[0] = (uint64_t)hm_ipc_info((unsigned)m->w[1]);

@@ -19,5 +19,8 @@
 #define IPCSRV_OP_GRANT 8   /* map the granted memory capability, store w1 at its start */
 #define IPCSRV_OP_INFO 9    /* w0 = hm_ipc_info(w1) inside the call */
 #define IPCSRV_OP_FP 10     /* w0 = d0 as the server first sees it (must be 0) */
+#define IPCSRV_OP_GIVE \
+    11 /* a new page holding w1, granted in the reply with rights w2;
+                               w3 != 0: grant slot w3 instead (an empty one: refused) */
 
 #endif

@@ -16,7 +16,8 @@ struct hm_msg {
     uint64_t w[4];  /* short message: 4 words each way */
     uint64_t len;   /* bytes of the long message in the connection's buffer */
     void *buf;      /* (in a handler) the buffer as mapped in the server (NULL in IC0) */
-    uint32_t grant; /* (in a handler) slot of a granted capability, or HM_NO_SLOT */
+    uint32_t grant; /* slot of the capability the call (in a handler) or the reply (after
+                       hm_call) granted, or HM_NO_SLOT */
     uint32_t badge; /* (in a handler) which connection called */
 };
 

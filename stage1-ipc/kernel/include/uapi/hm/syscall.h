@@ -169,10 +169,14 @@
 /* (svc_slot, buf_va, buf_size, dst_slot) -> 0; needs CALL; buf_size 0 or a page
  * multiple up to HM_IPC_BUF_MAX, mapped read-write at buf_va and in the server */
 #define HM_SYS_CONNECT 24
-/* (conn_slot, w1, w2, w3, w4, len | grant_slot << 32) -> status; x1..x4 = reply
- * words, x5 = reply length.  grant_slot HM_NO_SLOT: grant nothing */
+/* (conn_slot, w1, w2, w3, w4, len | grant << 32) -> status; x1..x4 = reply
+ * words, x5 = reply length | the slot a reply granted << 32 (0: none).
+ * grant: a grant word (HM_GRANT below); HM_NO_SLOT: grant nothing */
 #define HM_SYS_CALL 25
-/* (status, w1, w2, w3, w4, len) -> returns to the caller, not here */
+/* (status, w1, w2, w3, w4, len | grant << 32) -> returns to the caller, not here;
+ * grant: a grant word, 0 or HM_NO_SLOT: nothing.  Refused (-HM_EINVAL: length,
+ * -HM_EPERM / -HM_EBADCAP: the capability, -HM_ENOSPC: the caller's grant range
+ * is full), the call goes on and the server may reply again */
 #define HM_SYS_REPLY 26
 /* (const char *name, size_t nlen, unsigned svc_slot) -> 0; needs GRANT */
 #define HM_SYS_NAME_PUBLISH 27
@@ -220,6 +224,13 @@
 #define HM_IPC_STACK_MAX (64 * 1024) /* largest service stack */
 #define HM_IPC_GRANT_SLOT_BASE 224   /* granted capabilities land in 224..255 */
 #define HM_NO_SLOT 0xffffu
+/* A grant word (x5's upper half in a call and in a reply): the slot of the
+ * capability to copy to the other side, and the rights the copy gets (a
+ * subset of the source's; 0: the same).  The copy lands in the first free
+ * slot of the receiver's grant range; the receiver needs nothing else. */
+#define HM_GRANT(slot, rights) ((unsigned)(slot) | (unsigned)(rights) << 16)
+#define HM_GRANT_SLOT(word) ((unsigned)(word)&0xffffu)
+#define HM_GRANT_RIGHTS(word) (((unsigned)(word) >> 16) & 0xffffu)
 #define HM_RECLAIM_BADGE 0xffffffffu /* x7 badge of a kernel reclaim call; x1 = frames wanted */
 
 /* HM_SYS_ACCOUNT: what the caller's process has been charged */
