@@ -63,6 +63,10 @@ int stage2_start_ic1(const struct ic1_image *im, struct ic1_domain *d, const cha
  * measured) to every boot. */
 bool stage2_wait_name(const char *name)
 {
+#ifdef CONFIG_NS_IC2 /* stage 3: the name is in a name server, which the kernel cannot call */
+    if (strcmp(name, "ns") != 0)
+        return stage3_ns_wait(name);
+#endif
     uint64_t freq = read_sysreg(cntfrq_el0), t0 = read_sysreg(cntpct_el0);
     while (!ipc_name_exists(name) && read_sysreg(cntpct_el0) - t0 < 2 * freq)
         sched_yield();
@@ -82,7 +86,6 @@ void stage2_start_ic2(const char *prog, const char *arg, const char *names)
         return;
     }
     proc_put(p); /* it lives on its own */
-    stage2_wait_name(strrchr(names, ' ') ? strrchr(names, ' ') + 1 : names);
     const char *q = names;
     while (*q) {
         char name[HM_NAME_MAX];
@@ -93,7 +96,7 @@ void stage2_start_ic2(const char *prog, const char *arg, const char *names)
         while (*q == ' ')
             q++;
         printk("stage2: service %s in IC2 (%s)%s\n", name, prog,
-               ipc_name_exists(name) ? "" : ", but it did not publish the name");
+               stage2_wait_name(name) ? "" : ", but it did not publish the name");
     }
 }
 

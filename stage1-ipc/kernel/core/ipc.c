@@ -227,6 +227,12 @@ uint64_t ipc_published_stack_pages(void)
     return n;
 }
 
+bool ipc_service_gone(const struct kobj *o)
+{
+    const struct service *s = (const struct service *)o;
+    return s->dead || (s->server && s->server->dying);
+}
+
 bool ipc_name_exists(const char *name)
 {
     bool found = false;
@@ -979,14 +985,18 @@ void syscall_dispatch(struct trap_frame *tf, unsigned imm);
  * A capability in a reply (x5's grant word): a copy of the server's
  * capability in `gslot` goes into the first free slot of the caller's
  * grant range, with `rights` (0: the source's), and the caller gets that
- * slot in x5's upper half.  This is how a server hands out capabilities
- * (a name server's look-up, stage 3).  Nothing changes if it fails: the
- * server gets the error and may reply again.
+ * slot in x5's upper half.  With HM_GRANT_MOVE the server's own is
+ * deleted (the copy takes its place in the derivation tree): the server
+ * cannot clean up after its reply, which ends the call.  This is how a
+ * server hands out capabilities (a name server's look-up, stage 3).
+ * Nothing changes if it fails: the server gets the error and may reply again.
  */
 static int reply_grant(struct proc *server, struct proc *caller, unsigned gslot, unsigned rights,
                        unsigned *gdst)
 {
     struct cap *c;
+    bool move = rights & HM_GRANT_MOVE;
+    rights &= ~HM_GRANT_MOVE;
     spin_lock(&cap_lock);
     int err = cap_lookup(&server->cs, gslot, HM_CAP_NONE, HM_RIGHT_GRANT, &c);
     if (err == 0 && !rights)
@@ -999,7 +1009,9 @@ static int reply_grant(struct proc *server, struct proc *caller, unsigned gslot,
             *gdst = i;
         }
     }
-    spin_unlock(&cap_lock);
+    if (err == 0 && move)
+        cap_delete(&server->cs, gslot, &kobj_cap_ops); /* (the copy holds the object) */
+    cap_unlock();
     return err;
 }
 

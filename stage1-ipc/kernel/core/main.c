@@ -132,6 +132,7 @@ static void irq_timer_init(const void *fdt)
 bool ktest_mode, bench_mode;
 void stage2_start_services(void);
 void stage3_start_services(void);
+void stage3_start_name_server(void);
 static struct thread kinit_thread;
 extern char _head[], _end[];
 void smp_boot(const void *fdt);
@@ -239,6 +240,9 @@ void kmain(paddr_t dtb_pa, paddr_t image_pa, unsigned entry_el)
                    NULL)) /* boot check only (tests, `make run APPEND=poweroff`) */
         finish(0);
     dt_bootarg(fdt, "token", &tok, &tlen);
+#ifdef CONFIG_NS_IC2 /* stage 3: the name server first, as every later service publishes there */
+    stage3_start_name_server();
+#endif
 #ifdef CONFIG_STAGE2 /* stage 2: services placed in IC2 start as processes here */
     stage2_start_services();
 #endif

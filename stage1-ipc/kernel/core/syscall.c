@@ -409,8 +409,12 @@ static long sys_cap_revoke(struct trap_frame *tf, struct proc *p)
 
 static long sys_cap_info(struct trap_frame *tf, struct proc *p)
 {
+    struct cap *c;
     spin_lock(&cap_lock);
-    int v = cap_info(&p->cs, slot_arg(tf->x[0]));
+    long v = cap_info(&p->cs, slot_arg(tf->x[0]));
+    if (v >= 0 && cap_lookup(&p->cs, slot_arg(tf->x[0]), HM_CAP_SERVICE, 0, &c) == 0 &&
+        ipc_service_gone(c->obj))
+        v |= HM_CAP_INFO_GONE;
     spin_unlock(&cap_lock);
     return v;
 }

@@ -295,6 +295,8 @@ UTEST(user_ipc_server_killed_mid_call)
     start_server("echo", name, name, SLOT_SRV);
     connect_to(name, HM_PAGE_SIZE, SLOT_CONN);
     ut_defer(unmap_buf, NULL);
+    UT_ASSERT_EQ(hm_name_lookup(name, SLOT_SVC), 0); /* kept: it says when the server is gone */
+    UT_ASSERT_EQ(hm_cap_info(SLOT_SVC) & HM_CAP_INFO_GONE, 0);
     *(volatile uint8_t *)BUF_VA = 0;
     static struct holder h;
     h = (struct holder){ SLOT_CONN, 1, 0, (volatile uint8_t *)BUF_VA };
@@ -306,6 +308,12 @@ UTEST(user_ipc_server_killed_mid_call)
     UT_ASSERT_EQ(h.result, -HM_EPIPE);
     UT_ASSERT(ut_now_ns() - t0 < HM_NS_PER_S);
     UT_ASSERT_EQ(ut_wait_child(SLOT_SRV, 2000), HM_EXIT_KILLED | HM_KILL_BY_CAP);
+    long info = hm_cap_info(SLOT_SVC);
+    UT_ASSERT(info & HM_CAP_INFO_GONE);
+    UT_ASSERT_EQ(hm_cap_type(info),
+                 HM_CAP_SERVICE); /* the bit leaves type and rights as they were */
+    UT_ASSERT_EQ(hm_cap_rights(info), HM_RIGHT_CALL);
+    UT_ASSERT_EQ(hm_name_lookup(name, SLOT_SVC + 100), -HM_ENOENT); /* its name went with it */
 }
 
 /* ---- bad input ----------------------------------------------------------------------- */
@@ -408,6 +416,22 @@ UTEST(user_ipc_reply_grants_a_capability)
     UT_ASSERT(m.grant != got && m.grant >= HM_IPC_GRANT_SLOT_BASE);
     UT_ASSERT(hm_cap_rights(hm_cap_info(m.grant)) & HM_RIGHT_WRITE);
     UT_ASSERT_EQ(hm_cap_delete(m.grant), 0);
+    /* a move: the server's own copy goes with the reply (slot 4: ipcsrv1's SLOT_GIVEN) */
+    m = (struct hm_msg){ .w = { IPCSRV_OP_CAPINFO, 4 } };
+    UT_ASSERT_EQ(hm_call(SLOT_CONN, &m, HM_NO_SLOT), IPCSRV_OK);
+    UT_ASSERT_EQ(hm_cap_type((long)m.w[0]), HM_CAP_MEMORY); /* kept by a plain grant */
+    m = (struct hm_msg){ .w = { IPCSRV_OP_GIVE, 7, HM_RIGHT_READ | HM_GRANT_MOVE } };
+    UT_ASSERT_EQ(hm_call(SLOT_CONN, &m, HM_NO_SLOT), IPCSRV_OK);
+    UT_ASSERT_EQ(hm_cap_rights(hm_cap_info(m.grant)), HM_RIGHT_READ);
+    UT_ASSERT_EQ(hm_cap_delete(m.grant), 0);
+    m = (struct hm_msg){ .w = { IPCSRV_OP_CAPINFO, 4 } };
+    UT_ASSERT_EQ(hm_call(SLOT_CONN, &m, HM_NO_SLOT), IPCSRV_OK);
+    UT_ASSERT_EQ((long)m.w[0], -HM_EBADCAP); /* moved */
+    /* a call cannot move (the caller deletes its own after the call) */
+    UT_ASSERT_EQ(hm_mem_create(HM_PAGE_SIZE, SLOT_MEM), 0);
+    m = (struct hm_msg){ .w = { IPCSRV_OP_GRANT, 9 } };
+    UT_ASSERT_ERR_UNCHANGED(hm_call(SLOT_CONN, &m, HM_GRANT(SLOT_MEM, HM_GRANT_MOVE)), HM_EPERM);
+    UT_ASSERT_EQ(hm_cap_delete(SLOT_MEM), 0);
     /* refused replies: the server answers with the kernel's error, no grant */
     m = (struct hm_msg){ .w = { IPCSRV_OP_GIVE, 2, HM_RIGHT_CONTROL } }; /* a right it lacks */
     UT_ASSERT_EQ(hm_call(SLOT_CONN, &m, HM_NO_SLOT), -HM_EPERM);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "hm.h"
+#include "ipc.h"
 
 /* TLS geometry, shared with crt0.S (see the comment there). */
 #define TLS_SIZE 2048
@@ -462,4 +463,15 @@ void __unlock(volatile int *l)
 {
     (void)l;
     musl_lock_called();
+}
+
+/* The name service is the kernel's table unless a later stage's library
+ * links a name service of its own (stage 3: user/lib/ns.c). */
+__attribute__((weak)) long hm_name_publish(const char *name, unsigned svc_slot)
+{
+    return hm_kernel_name_publish(name, svc_slot);
+}
+__attribute__((weak)) long hm_name_lookup(const char *name, unsigned dst_slot)
+{
+    return hm_kernel_name_lookup(name, dst_slot);
 }

@@ -310,7 +310,7 @@ static inline long hm_cap_info(unsigned slot)
 /** hm_cap_type() - the HM_CAP_* type in a hm_cap_info() value. */
 static inline unsigned hm_cap_type(long info)
 {
-    return (unsigned)((unsigned long)info >> 16);
+    return (unsigned)((unsigned long)info >> 16) & 0x7fffu;
 }
 
 /** hm_cap_rights() - the HM_RIGHT_* set in a hm_cap_info() value. */

@@ -82,15 +82,25 @@ static inline long hm_call(unsigned conn_slot, struct hm_msg *m, unsigned grant_
     return (long)x0;
 }
 
-static inline long hm_name_publish(const char *name, unsigned svc_slot)
+/* The kernel's name table (stage 1): HM_SYS_NAME_PUBLISH / _LOOKUP. */
+static inline long hm_kernel_name_publish(const char *name, unsigned svc_slot)
 {
     return hm_syscall3(HM_SYS_NAME_PUBLISH, (unsigned long)name, strlen(name), svc_slot);
 }
-
-static inline long hm_name_lookup(const char *name, unsigned dst_slot)
+static inline long hm_kernel_name_lookup(const char *name, unsigned dst_slot)
 {
     return hm_syscall3(HM_SYS_NAME_LOOKUP, (unsigned long)name, strlen(name), dst_slot);
 }
+
+/**
+ * The name service: publish the service in svc_slot (it needs CALL and
+ * GRANT) under name; look a name up into dst_slot (a CALL-only copy).
+ * In stage 1 these are the kernel's table (hm.c, weak); a later stage
+ * may place the name service elsewhere and replace them (stage 3: a name
+ * server in a process, user/lib/ns.c), with the same results and errors.
+ */
+long hm_name_publish(const char *name, unsigned svc_slot);
+long hm_name_lookup(const char *name, unsigned dst_slot);
 
 static inline long hm_account(unsigned what)
 {

@@ -74,13 +74,17 @@ static long echo(struct hm_msg *m)
         return *flag ? IPCSRV_OK : IPCSRV_TIMEOUT;
     }
     case IPCSRV_OP_RECURSE: { /* call ourselves until the kernel refuses: report the depth */
-        long depth = hm_ipc_info(HM_IPCI_DEPTH);
-        long r = hm_name_lookup(route_prefix, SLOT_CONN_BASE);
-        if (r < 0 && r != -HM_EEXIST)
-            return r;
-        r = hm_connect(SLOT_CONN_BASE, NULL, 0, SLOT_CONN_BASE + 1);
-        if (r < 0 && r != -HM_EEXIST)
-            return r;
+        long depth = hm_ipc_info(HM_IPCI_DEPTH), r;
+        /* Connected once, by the outermost level: a look-up may be a call
+         * itself (a name server, stage 3), which the deepest could not make. */
+        if (hm_cap_info(SLOT_CONN_BASE + 1) < 0) {
+            r = hm_name_lookup(route_prefix, SLOT_CONN_BASE);
+            if (r < 0 && r != -HM_EEXIST)
+                return r;
+            r = hm_connect(SLOT_CONN_BASE, NULL, 0, SLOT_CONN_BASE + 1);
+            if (r < 0 && r != -HM_EEXIST)
+                return r;
+        }
         struct hm_msg in = { .w = { IPCSRV_OP_RECURSE } };
         r = hm_call(SLOT_CONN_BASE + 1, &in, HM_NO_SLOT);
         m->len = 0;
@@ -120,6 +124,10 @@ static long echo(struct hm_msg *m)
         m->len = (uint64_t)HM_GRANT(slot, m->w[2]) << 32;
         return IPCSRV_OK;
     }
+    case IPCSRV_OP_CAPINFO:
+        m->w[0] = (uint64_t)hm_cap_info((unsigned)m->w[1]);
+        m->len = 0;
+        return IPCSRV_OK;
     case IPCSRV_OP_INFO:
         m->w[0] = (uint64_t)hm_ipc_info((unsigned)m->w[1]);
         m->len = 0;

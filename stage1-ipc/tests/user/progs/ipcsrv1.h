@@ -20,7 +20,8 @@
 #define IPCSRV_OP_INFO 9    /* w0 = hm_ipc_info(w1) inside the call */
 #define IPCSRV_OP_FP 10     /* w0 = d0 as the server first sees it (must be 0) */
 #define IPCSRV_OP_GIVE \
-    11 /* a new page holding w1, granted in the reply with rights w2;
+    11                       /* a new page holding w1, granted in the reply with rights w2;
                                w3 != 0: grant slot w3 instead (an empty one: refused) */
+#define IPCSRV_OP_CAPINFO 12 /* w0 = hm_cap_info(w1) in the server */
 
 #endif

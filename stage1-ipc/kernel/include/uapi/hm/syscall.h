@@ -152,8 +152,10 @@
 #define HM_SYS_CAP_DELETE 18
 /* (unsigned slot) -> number of capabilities derived from it that were deleted; the slot stays */
 #define HM_SYS_CAP_REVOKE 19
-/* (unsigned slot) -> (type << 16) | rights */
+/* (unsigned slot) -> (type << 16) | rights, | HM_CAP_INFO_GONE for a service whose
+ * server has ended (calls get -HM_EPIPE; its names are gone) */
 #define HM_SYS_CAP_INFO 20
+#define HM_CAP_INFO_GONE (1l << 32)
 
 /* Tests (CONFIG_KTEST builds only) */
 /* (const char *name, size_t nlen, int passed, const char *detail, size_t dlen) -> 0;
@@ -229,6 +231,9 @@
  * subset of the source's; 0: the same).  The copy lands in the first free
  * slot of the receiver's grant range; the receiver needs nothing else. */
 #define HM_GRANT(slot, rights) ((unsigned)(slot) | (unsigned)(rights) << 16)
+/* With the rights of a reply's grant word: the server's capability goes with
+ * the reply (its slot is emptied), as the server cannot delete it afterwards. */
+#define HM_GRANT_MOVE 0x8000u
 #define HM_GRANT_SLOT(word) ((unsigned)(word)&0xffffu)
 #define HM_GRANT_RIGHTS(word) (((unsigned)(word) >> 16) & 0xffffu)
 #define HM_RECLAIM_BADGE 0xffffffffu /* x7 badge of a kernel reclaim call; x1 = frames wanted */
