@@ -10,7 +10,7 @@ kernel-y += $(S3)/kernel/placement.c $(S3)/kernel/pager.c $(S3)/kernel/initrd.c
 kernel-inc += $(S3)/kernel/include
 
 # The native file and memory APIs, linked into every user program.
-user-lib += $(S3)/user/lib/fs.c $(S3)/user/lib/mm.c
+user-lib += $(S3)/user/lib/fs.c $(S3)/user/lib/mm.c $(S3)/user/lib/ns.c
 user-inc += $(S3)/user/lib $(S3)/services $(S3)/kernel/include/uapi
 
 # The file system service, services/fs.c over services/tmpfs.c, placed by
@@ -121,6 +121,14 @@ else
 user-progs += pmsrv
 pmsrv-src := $(S3)/user/pmsrv.c
 pmsrv-path := bin/pmsrv
+endif
+
+# The name service: the kernel's table (stage 1), or a name server in its
+# own process (CONFIG_NS_IC2), started by the kernel before any other.
+ifeq ($(CONFIG_NS_IC2),y)
+user-progs += nssrv
+nssrv-src := $(S3)/user/nssrv.c
+nssrv-path := bin/nssrv
 endif
 
 # The stage's user-level tests, run by init after the earlier stages'.

@@ -22,6 +22,7 @@
 #include <placement.h>
 #include <pm_ic0.h>
 #include <proc.h>
+#include <string.h>
 #include <arch/trap.h>
 #include <uapi/hm/syscall.h>
 
@@ -55,6 +56,31 @@ static struct ic1_domain mm_domain;
 #define KEEP "/bin/fssrv=fs /bin/mmsrv=mm"
 #else
 #define KEEP "/bin/mmsrv=mm"
+#endif
+
+#ifdef CONFIG_NS_IC2
+/* The name server (user/nssrv.c), before any other service: it publishes
+ * "ns" in the kernel's table (how processes find it), and every process's
+ * name goes to it from then on. */
+void stage3_start_name_server(void)
+{
+    stage2_start_ic2("/bin/nssrv", "", "ns");
+}
+
+/* The kernel cannot call the name server (a process), so a process asks
+ * for it: nssrv started as "wait <name>" exits 0 once the name is
+ * published, 1 after 2 s.  Costs a process per wait, at boot only. */
+bool stage3_ns_wait(const char *name)
+{
+    char arg[5 + HM_NAME_MAX + 1] = "wait ";
+    strlcpy(arg + 5, name, sizeof(arg) - 5);
+    struct proc *p;
+    if (proc_spawn("/bin/nssrv", arg, strlen(arg), -1, &p) < 0)
+        return false;
+    int status = proc_wait(p);
+    proc_put(p);
+    return status == 0;
+}
 #endif
 
 void stage3_start_services(void)

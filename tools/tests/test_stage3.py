@@ -15,8 +15,8 @@ service), the FS in an IC1 domain (CONFIG_FS_IC1, separated), and both
 coalesced in one IC1 domain (the pager in IC1), the separated memory
 manager in IC0 beside the FS in IC1 or IC0, or in an IC1 domain of its own
 beside the FS in another, and the process manager in IC0 beside the FS in
-IC1.  The memory-pressure suite, reclaim_test.c, runs in
-all of them; the services that need a file system the kernel can call
+IC1, and the name server in a process (CONFIG_NS_IC2).  The
+memory-pressure suite, reclaim_test.c, runs in all of them; the services that need a file system the kernel can call
 are refused beside one in IC2.
 """
 import re
@@ -187,6 +187,27 @@ def test_all_suites_pass_with_a_separated_memory_manager_in_ic1(harness):
     assert r.text.count("pm: fs (IC1) stopped; started again") == 1, log
     assert r.text.count("pm: mm (IC1) stopped; started again") == 1, log
     _suites_pass(harness, r, token, "fs_test.c", "mm_test.c", "reclaim_test.c", "pm_test.c")
+
+
+def test_all_suites_pass_with_a_name_server_in_a_process(harness):
+    """The name service in IC2 (CONFIG_NS_IC2, /bin/nssrv), here beside
+    the file system in IC1 and the process manager in IC0: processes'
+    names are held by the name server, which hands out capabilities in
+    its replies; the kernel's own services ("fs" in its domain) stay in the
+    kernel's table, where look-ups go on; the kernel waits for the names it
+    needs at boot through a process (nssrv "wait <name>").  Every suite of
+    stages 1 to 3 passes, and the name server's own tests run."""
+    if not (harness.repo / "stage3-composition/user/nssrv.c").exists():
+        pytest.skip("stage 3 has no name server")
+    r, token = _boot_variant(harness, "ns-ic2-pm-ic0",
+                             "CONFIG_NS_IC2=y CONFIG_FS_IC1=y CONFIG_PM_IC0=y "
+                             "CONFIG_CLASS_MATRIX=n")
+    log = "\n".join(r.last_lines(40))
+    assert "stage2: service ns in IC2 (/bin/nssrv)" in r.text, log
+    assert "the kernel's table is the name service here" not in r.text, log
+    assert "pm: the process manager is in IC0" in r.text, log
+    _suites_pass(harness, r, token, "ns_test.c", "fs_test.c", "mm_test.c", "reclaim_test.c",
+                 "pm_test.c")
 
 
 @pytest.mark.parametrize("config", ["MM_IC0", "MM_IC1", "PM_IC0"])
