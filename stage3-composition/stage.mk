@@ -152,6 +152,7 @@ bench-variants += fs-ic1:CONFIG_FS_IC1=y,CONFIG_CLASS_MATRIX=n
 bench-variants += ic1-coalesced:CONFIG_FS_IC1=y,CONFIG_FS_MM_COALESCED=y,CONFIG_CLASS_MATRIX=n
 bench-variants += mm-ic0:CONFIG_FS_IC1=y,CONFIG_MM_IC0=y,CONFIG_CLASS_MATRIX=n
 bench-variants += mm-ic1:CONFIG_FS_IC1=y,CONFIG_MM_IC1=y,CONFIG_CLASS_MATRIX=n
+bench-variants += ns-ic2:CONFIG_NS_IC2=y
 
 # In-kernel tests: the services a stage-3 domain calls refuse bad requests.
 ktest-y += $(S3)/tests/ktest/ic1_services_test.c

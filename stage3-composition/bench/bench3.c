@@ -22,6 +22,12 @@
  *       after a fixed workload (a 1 MiB file written, read back with
  *       read(), mapped and every page touched, still mapped): the pages the
  *       file system and the memory manager hold between them.
+ *   [BENCH] stage3/<names>/name_lookup <n> insns
+ *       hm_name_lookup() of "mm" (a name a process published), the
+ *       capability's delete not timed; <names> is where the name service
+ *       is: "kernel_table" (stage 1's, a system call) or "name_server"
+ *       (CONFIG_NS_IC2: a call to /bin/nssrv, whose reply grants the
+ *       capability, and the library's move of it to the slot asked for).
  *
  * <composition> is what the memory manager says it is (MM_INFO), with
  * "_ic0" when the file system is linked into the kernel (and, coalesced,
@@ -34,12 +40,15 @@
 #include "fs.h"
 #include "mm.h"
 #include "mm_proto.h"
+#include "ns.h"
 
 #define FILE_BYTES (1024u * 1024)
 #define FILE_PAGES (FILE_BYTES / HM_PAGE_SIZE)
 #define CHUNK (64u * 1024)
 #define ROUNDS 4
 #define ATTEMPTS 8
+#define LOOKUPS 64
+#define SLOT_NAME 20
 
 static char chunk[CHUNK];
 
@@ -154,6 +163,35 @@ static uint64_t footprint(const struct mm_info *base, uint64_t fs_base)
     return pages * HM_PAGE_SIZE / 1024;
 }
 
+/* Instructions per look-up, the best round of LOOKUPS not hit by a tick. */
+static uint64_t name_lookup(void)
+{
+    uint64_t best = UINT64_MAX;
+    long r = hm_name_lookup("mm", SLOT_NAME); /* the library's connection, if any */
+    if (r < 0)
+        fail("name_lookup", r);
+    hm_cap_delete(SLOT_NAME);
+    for (unsigned round = 0; round < ROUNDS; round++) {
+        for (unsigned a = 0; a < ATTEMPTS; a++) {
+            long ticks = hm_info(HM_INFO_TICKS);
+            uint64_t c = 0;
+            for (unsigned i = 0; i < LOOKUPS; i++) {
+                uint64_t t0 = hm_cycles();
+                r = hm_name_lookup("mm", SLOT_NAME);
+                c += hm_cycles() - t0;
+                if (r < 0)
+                    fail("name_lookup", r);
+                hm_cap_delete(SLOT_NAME);
+            }
+            if (c < best)
+                best = c;
+            if (hm_info(HM_INFO_TICKS) == ticks)
+                break;
+        }
+    }
+    return best / LOOKUPS;
+}
+
 int main(const char *arg, unsigned long len)
 {
     (void)arg;
@@ -191,5 +229,10 @@ int main(const char *arg, unsigned long len)
     hm_printf("[BENCH] stage3/%s/tmpfs_write %llu MB/s\n", comp,
               (unsigned long long)((uint64_t)FILE_BYTES * 1000 / write));
     hm_printf("[BENCH] stage3/%s/footprint %llu KiB\n", comp, (unsigned long long)kib);
+    bool ns = hm_kernel_name_lookup("ns", SLOT_NAME) == 0;
+    hm_cap_delete(SLOT_NAME);
+    uint64_t lookup = name_lookup();
+    hm_printf("[BENCH] stage3/%s/name_lookup %llu insns\n", ns ? "name_server" : "kernel_table",
+              (unsigned long long)lookup);
     return 0;
 }

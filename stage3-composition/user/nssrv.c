@@ -31,7 +31,8 @@
 #define SLOT_SVC 2
 #define SLOT_WAIT 3
 #define SLOT_SCRATCH 4
-#define SLOT_NAMES 16 /* .. + NS_NAMES - 1: the names' capabilities */
+#define SLOT_PUBLISHED 5 /* signalled at each publish, and every TICK_MS by the kernel */
+#define SLOT_NAMES 16    /* .. + NS_NAMES - 1: the names' capabilities */
 #define SLOT_LENT (SLOT_NAMES + NS_NAMES)
 #define NS_LENT 32 /* .. + NS_LENT - 1, below the grant range (224) */
 _Static_assert(SLOT_LENT + NS_LENT <= HM_IPC_GRANT_SLOT_BASE, "slots below the grant range");
@@ -52,6 +53,7 @@ static long name_of(const struct hm_msg *m, char *name)
 }
 
 #define SWEEP_MS 50
+#define TICK_MS 10
 
 /* A capability that is there, to a service that is not gone. */
 static bool alive(unsigned slot)
@@ -121,6 +123,8 @@ static long publish(const char *name, unsigned g)
             memcpy(names[i], name, HM_NAME_MAX + 1);
     }
     hm_spin_unlock(&lock);
+    if (r == 0)
+        hm_notify_signal(SLOT_PUBLISHED, 1); /* the waiters look again */
     return r;
 }
 
@@ -131,17 +135,22 @@ static long lookup(const char *name, unsigned *lent)
     int i = find_locked(name);
     long r = -HM_ENOENT;
     if (i >= 0) {
+        /* (the slot is empty unless a refused reply left its copy there) */
         *lent = SLOT_LENT + lent_next++ % NS_LENT;
-        hm_cap_delete(*lent);
         r = hm_cap_copy(SLOT_NAMES + (unsigned)i, HM_SLOT_SELF, *lent,
                         HM_RIGHT_CALL | HM_RIGHT_GRANT);
+        if (r == -HM_EEXIST && hm_cap_delete(*lent) == 0)
+            r = hm_cap_copy(SLOT_NAMES + (unsigned)i, HM_SLOT_SELF, *lent,
+                            HM_RIGHT_CALL | HM_RIGHT_GRANT);
     }
     hm_spin_unlock(&lock);
     return r;
 }
 
-/* Until the name is here or in the kernel's table; a sleep lasts until the
- * next tick at most. */
+/* Until the name is here or in the kernel's table.  The waiter blocks on
+ * SLOT_PUBLISHED: a publish here wakes it at once (the kernel waits for
+ * names at boot this way), the kernel's timer every TICK_MS (the deadline,
+ * the kernel's table, and a waiter whose wake-up another took). */
 static long wait_for(const char *name, uint64_t ms)
 {
     uint64_t t0 = hm_now_ns();
@@ -155,7 +164,9 @@ static long wait_for(const char *name, uint64_t ms)
             return 0;
         if (hm_now_ns() - t0 >= ms * HM_NS_PER_MS)
             return -HM_EAGAIN;
-        hm_sleep_ns(HM_NS_PER_MS);
+        long r = hm_notify_wait(SLOT_PUBLISHED, 0);
+        if (r < 0)
+            return r; /* (-HM_EINTR: the caller is being killed) */
     }
 }
 
@@ -199,7 +210,11 @@ int main(const char *arg, unsigned long len)
         name[n] = 0;
         return hm_name_wait(name, 2000) == 0 ? 0 : 1;
     }
-    long r = hm_service_register(ns_handle, 16384, 4, SLOT_SVC);
+    long r = hm_notify_create(SLOT_PUBLISHED);
+    if (r == 0)
+        r = hm_notify_timer(SLOT_PUBLISHED, 2, TICK_MS * HM_NS_PER_MS);
+    if (r == 0)
+        r = hm_service_register(ns_handle, 16384, 4, SLOT_SVC);
     if (r == 0)
         r = hm_kernel_name_publish("ns", SLOT_SVC);
     if (r < 0) {

@@ -25,17 +25,23 @@ static struct {
     char *buf;   /* the connection's shared buffer (one page) */
     char *spare; /* address space for the next one */
     bool up;     /* connected */
-} ns = { HM_SPINLOCK_INIT, NULL, NULL, false };
+    bool none;   /* no name server: the kernel's table, for good */
+} ns = { HM_SPINLOCK_INIT, NULL, NULL, false, false };
 
 /* Connect on first use (and again after the name server died); with the
  * lock held.  Returns 0, 1 when there is no name server (the kernel's
- * table is the name service), or -HM_E*. */
+ * table is the name service), or -HM_E*.  The kernel starts the name
+ * server before any other program, so a program that finds none never
+ * will: that is remembered (asking again doubled a look-up's cost). */
 static long connect_locked(void)
 {
     if (ns.up)
         return 0;
+    if (ns.none)
+        return 1;
     long r = hm_kernel_name_lookup("ns", NS_SLOT_SVC);
-    if (r == -HM_ENOENT)
+    ns.none = r == -HM_ENOENT;
+    if (ns.none)
         return 1;
     if (r == 0 && !ns.spare)
         ns.spare = hm_va_reserve(1);
