@@ -208,17 +208,15 @@ static int keep(unsigned i, void (*fn)(void *))
 
 static long pm_spawn(const char *b, uint64_t len)
 {
-    uint64_t n = 0;
-    while (n < len && b[n])
-        n++;
-    if (n == len || n == 0 || n >= HM_NAME_MAX || len - n - 1 >= HM_NAME_MAX)
-        return -HM_EINVAL; /* path, NUL, argument */
+    long n = pm_spawn_path_len(b, len);
+    if (n < 0)
+        return n;
     int i = take_entry();
     if (i < 0)
         return -HM_ENOSPC;
     struct child *c = &children[i];
-    memcpy(c->path, b, n);
-    memcpy(c->arg, b + n + 1, len - n - 1);
+    memcpy(c->path, b, (size_t)n);
+    memcpy(c->arg, b + n + 1, len - (uint64_t)n - 1);
     int r = start((unsigned)i);
     if (r < 0) {
         drop_entry((unsigned)i);

@@ -15,4 +15,21 @@
 
 #define PM_CHILDREN 16
 
+#include <stdint.h>
+#include <hm/syscall.h>
+
+/* A PM_SPAWN request (the first len bytes of b: path, NUL, argument), in
+ * both process managers (user/pmsrv.c, kernel/pm_ic0.c): the path's
+ * length, or -HM_EINVAL (no NUL, an empty path, or either part
+ * HM_NAME_MAX bytes or longer). */
+static inline long pm_spawn_path_len(const char *b, uint64_t len)
+{
+    uint64_t n = 0;
+    while (n < len && b[n])
+        n++;
+    if (n == len || n == 0 || n >= HM_NAME_MAX || len - n - 1 >= HM_NAME_MAX)
+        return -HM_EINVAL;
+    return (long)n;
+}
+
 #endif

@@ -208,13 +208,11 @@ static long pm_handle(struct hm_msg *m)
         return -HM_EINVAL;
     switch (m->w[0]) {
     case PM_SPAWN: {
-        uint64_t n = 0;
-        while (n < len && b[n])
-            n++;
-        if (n == len)
-            return -HM_EINVAL; /* path, NUL, argument */
+        long n = pm_spawn_path_len(b, len);
+        if (n < 0)
+            return n;
         hm_spin_lock(&lock);
-        long r = spawn_child(b, n, b + n + 1, len - n - 1, false, NULL);
+        long r = spawn_child(b, (size_t)n, b + n + 1, len - (uint64_t)n - 1, false, NULL);
         hm_spin_unlock(&lock);
         return r;
     }
