@@ -12,6 +12,7 @@ S2K := $(S2)/kernel
 kernel-inc += $(S2K)/include $(S2K)/arch/aarch64/include
 kernel-y += $(S2K)/arch/aarch64/debug.c
 kernel-y += $(S2K)/ic0.c
+kernel-y += $(S2K)/ic1cap.c
 kernel-y += $(S2K)/placement.c
 kernel-y += $(S2K)/kv_ic0.c
 kernel-y += $(S2K)/arch/aarch64/cfi.c

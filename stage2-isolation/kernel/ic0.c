@@ -87,23 +87,69 @@ long ic0_invoke(const struct ic0_service *d, struct hm_msg *m)
     return d->ic1 ? ic1_call_entry(d->ic1, d->ic1_entry, m) : d->handler(m);
 }
 
+struct proc *ic0_cap_holder(const struct ic0_service *d)
+{
+    return d->ic1 ? d->ic1->caps : NULL;
+}
+
+/* A reply that grants (m->len's upper half): only from a domain that
+ * holds capabilities; its status if that works, the grant's error if not
+ * (the domain's capability stays where it was). */
+static __attribute__((noinline)) long reply_granted(const struct ic0_service *d, uint64_t len,
+                                                    long status, unsigned *gdst)
+{
+    struct proc *holder = ic0_cap_holder(d);
+    int err = holder ? ipc_reply_grant(holder, current()->proc, (unsigned)(len >> 32), gdst) :
+                       -HM_EINVAL;
+    return err < 0 ? err : status;
+}
+
 /* The message from the caller's registers, the call, the reply back into
- * them.  Inlined into both entries below, so that the one without a
+ * them.  Inlined into the entries below, so that the one without a
  * buffer (the IPC fast entry's) carries none of the buffer's work. */
-static __attribute__((always_inline)) inline long
-call_with(struct trap_frame *tf, struct service *s, uint32_t badge, void *buf, uint64_t buf_size)
+static __attribute__((always_inline)) inline long call_with(struct trap_frame *tf,
+                                                            struct service *s, uint32_t badge,
+                                                            void *buf, uint64_t buf_size,
+                                                            unsigned grant)
 {
     struct hm_msg m = { .w = { tf->x[1], tf->x[2], tf->x[3], tf->x[4] },
                         .len = buf ? (tf->x[5] & 0xffffffffu) : 0,
                         .buf = buf,
-                        .grant = HM_NO_SLOT,
+                        .grant = grant,
                         .badge = badge };
     long status = ic0_invoke(s->ic0, &m);
+    unsigned gdst = 0;
+    if (unlikely(m.len >> 32)) /* a grant word: most replies have none */
+        status = reply_granted(s->ic0, m.len, status, &gdst);
+    uint64_t len = m.len & 0xffffffffu;
     tf->x[1] = m.w[0];
     tf->x[2] = m.w[1];
     tf->x[3] = m.w[2];
     tf->x[4] = m.w[3];
-    tf->x[5] = buf && m.len <= buf_size ? m.len : 0; /* a reply longer than the buffer: none */
+    /* a reply longer than the buffer: none */
+    tf->x[5] = (buf && len <= buf_size ? len : 0) | (uint64_t)gdst << 32;
+    return status;
+}
+
+long ic0_call_granted(struct trap_frame *tf, struct service *s, uint32_t badge, void *buf,
+                      uint64_t buf_size, struct proc *holder, unsigned gslot, unsigned grights,
+                      unsigned gdst)
+{
+    struct proc *p = current()->proc;
+    struct cap *c;
+    spin_lock(&cap_lock);
+    int err = cap_lookup(&p->cs, gslot, HM_CAP_NONE, HM_RIGHT_GRANT, &c);
+    if (err == 0)
+        err = cap_copy(&p->cs, gslot, &holder->cs, gdst, grights ? grights : c->rights);
+    cap_unlock();
+    if (err < 0)
+        return err; /* changed under us by another thread of the caller's */
+    long status = call_with(tf, s, badge, buf, buf_size, gdst);
+    /* The grant lasts for the call: the domain keeps a copy if it wants
+     * one (ic1cap.h); the slot is the kernel's to empty. */
+    spin_lock(&cap_lock);
+    cap_delete(&holder->cs, gdst, &kobj_cap_ops);
+    cap_unlock();
     return status;
 }
 
@@ -118,13 +164,13 @@ struct service *ic0_service_object(const struct ic0_service *d)
 
 long ic0_call(struct trap_frame *tf, struct service *s, uint32_t badge)
 {
-    return call_with(tf, s, badge, NULL, 0);
+    return call_with(tf, s, badge, NULL, 0, HM_NO_SLOT);
 }
 
 long ic0_call_buf(struct trap_frame *tf, struct service *s, uint32_t badge, void *buf,
                   uint64_t buf_size)
 {
-    return call_with(tf, s, badge, buf, buf_size);
+    return call_with(tf, s, badge, buf, buf_size, HM_NO_SLOT);
 }
 
 /* ---- the service runtime for IC0 services (services/svc.h) ---------------- */

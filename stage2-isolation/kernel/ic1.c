@@ -387,6 +387,11 @@ int ic1_restart(struct ic1_domain *d)
     copy_image(im, d->pa);
     init_msgs(d);
     heap_free_all(d); /* a fresh start: nothing of its old heap */
+    if (d->caps) {    /* nor of its capabilities */
+        spin_lock(&cap_lock);
+        cspace_destroy(&d->caps->cs, &kobj_cap_ops);
+        cap_unlock();
+    }
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     d->dead = 0;
     printk("ic1: domain %s %s\n", im->name, was_dead ? "restarted" : "reset");
@@ -530,6 +535,10 @@ static long enter_domain(struct ic1_cpu *c, unsigned cpu, struct ic1_domain *cal
     dm->grant = HM_NO_SLOT;
     dm->badge = m->badge; /* which connection: a service keeps state per client */
     /* LAB 2 TODO END */
+    /* A grant: a slot of the table the kernel keeps for d (ic0.c put it
+     * there; a domain's own calls never pass one, ic1_gate_call()). */
+    if (d->caps)
+        dm->grant = m->grant;
     /* A long message: the caller's buffer (the kernel's view of it, in
      * the linear map) mapped into this CPU's window in the domain for the
      * call, the pages that hold the request's bytes: no copy.  The domain
@@ -580,9 +589,13 @@ static long enter_domain(struct ic1_cpu *c, unsigned cpu, struct ic1_domain *cal
         m->w[2] = dm->w[2];
         m->w[3] = dm->w[3];
         /* The reply's length: no more than the request's (what the
-         * caller's buffer was checked to hold). */
+         * caller's buffer was checked to hold); a grant word above it
+         * only from a domain that holds capabilities (ic0.c grants). */
+        uint64_t len = dm->len & 0xffffffffu, word = d->caps ? dm->len >> 32 : 0;
         if (m->buf)
-            m->len = dm->buf && dm->len <= in ? dm->len : 0;
+            m->len = dm->buf && len <= in ? len : 0;
+        if (word)
+            m->len = (m->buf ? m->len : 0) | word << 32;
     } else if (m->buf) {
         m->len = 0;
     }
@@ -703,18 +716,23 @@ static bool in_domain(const struct ic1_domain *d, const struct ic1_cpu *c, uint6
 
 /* Through ic1_gate_lookup_entry: svc_lookup() for the domain; the name,
  * in the domain's memory, is read a byte at a time within it. */
-long ic1_gate_lookup(const char *name)
+long ic1_name_from_caller(const char *name, char out[HM_NAME_MAX + 1])
 {
     struct ic1_cpu *c = &ic1_cpu[this_cpu()->id];
-    char k[HM_NAME_MAX];
     for (unsigned i = 0;; i++) {
-        if (i == sizeof(k) || !in_domain(c->running, c, (uint64_t)name + i, 1))
+        if (i == HM_NAME_MAX + 1 || !c->running || !in_domain(c->running, c, (uint64_t)name + i, 1))
             return -HM_EFAULT;
-        k[i] = name[i];
-        if (!k[i])
-            break;
+        out[i] = name[i];
+        if (!out[i])
+            return 0;
     }
-    return svc_lookup(k);
+}
+
+long ic1_gate_lookup(const char *name)
+{
+    char k[HM_NAME_MAX + 1];
+    long err = ic1_name_from_caller(name, k);
+    return err < 0 ? err : svc_lookup(k);
 }
 
 int ic1_fault(struct trap_frame *tf)

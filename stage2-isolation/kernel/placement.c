@@ -63,7 +63,7 @@ int stage2_start_ic1(const struct ic1_image *im, struct ic1_domain *d, const cha
  * measured) to every boot. */
 bool stage2_wait_name(const char *name)
 {
-#ifdef CONFIG_NS_IC2 /* stage 3: the name is in a name server, which the kernel cannot call */
+#ifdef CONFIG_NS_SERVER /* stage 3: the name is in a name server (kernel/placement.c of stage 3) */
     if (strcmp(name, "ns") != 0)
         return stage3_ns_wait(name);
 #endif

@@ -43,8 +43,6 @@
 #include <arch/trap.h>
 #include <uapi/hm/syscall.h>
 
-void cap_unlock(void);
-
 /* Where the kernel puts things in a server's address space.  A program's
  * own mappings must stay out of these windows (HM_SYS_MAP there fails with
  * -HM_EEXIST once they are used). */
@@ -223,6 +221,9 @@ uint64_t ipc_published_stack_pages(void)
         if (s && !s->ic0)
             n += popcount(READ_ONCE(s->mapped)) * (s->stack_size / PAGE_SIZE);
     }
+#ifdef CONFIG_STAGE2
+    n += ic0_caps_stack_pages_locked(); /* published in a name server's domain (stage 3) */
+#endif
     spin_unlock(&cap_lock);
     return n;
 }
@@ -521,6 +522,9 @@ static void names_forget(struct proc *p)
         if (o && ((struct service *)o)->server == p)
             cap_delete(&name_cs, i, &kobj_cap_ops);
     }
+#ifdef CONFIG_STAGE2
+    ic0_caps_forget_locked(p); /* the same in the tables it keeps for IC1 domains */
+#endif
     cap_unlock();
     if (mm)
         svc_put(mm);
@@ -863,14 +867,21 @@ static long do_call(struct trap_frame *tf, struct proc *p)
     if (err == 0 && len > cn->buf_size)
         err = -HM_EINVAL;
     unsigned gdst = HM_NO_SLOT;
+    struct proc *gsrv = err == 0 ? s->server : NULL; /* whose grant range takes a grant */
+#ifdef CONFIG_STAGE2
+    /* stage 2: an in-kernel service takes one only if it is an IC1 domain
+     * that holds capabilities (kept by the kernel for it, ic0_cap_holder()) */
+    if (err == 0 && s->ic0)
+        gsrv = ic0_cap_holder(s->ic0);
+#endif
     if (err == 0 && gslot != HM_NO_SLOT) {
         /* The capability to grant: it must exist and be grantable, and the
          * server needs a free slot in its grant range. */
-        err = cap_lookup(&p->cs, gslot, HM_CAP_NONE, HM_RIGHT_GRANT, &c);
+        err = gsrv ? cap_lookup(&p->cs, gslot, HM_CAP_NONE, HM_RIGHT_GRANT, &c) : -HM_EINVAL;
         if (err == 0 && (grights & ~c->rights))
             err = -HM_EPERM; /* never a silent reduction (cap_copy's rule) */
         for (unsigned i = HM_IPC_GRANT_SLOT_BASE; err == 0 && i < HM_CSPACE_SLOTS; i++) {
-            if (cspace_slot_free(&s->server->cs, i) == 0) {
+            if (cspace_slot_free(&gsrv->cs, i) == 0) {
                 gdst = i;
                 break;
             }
@@ -878,10 +889,6 @@ static long do_call(struct trap_frame *tf, struct proc *p)
         if (err == 0 && gdst == HM_NO_SLOT)
             err = -HM_ENOSPC;
     }
-#ifdef CONFIG_STAGE2
-    if (err == 0 && s->ic0 && gslot != HM_NO_SLOT)
-        err = -HM_EINVAL; /* nothing can be granted to the kernel */
-#endif
     if (err == 0)
         s->holds++;
     uint32_t badge = err == 0 ? cn->badge : 0;
@@ -897,8 +904,14 @@ static long do_call(struct trap_frame *tf, struct proc *p)
         return err;
 #ifdef CONFIG_STAGE2
     if (s->ic0) { /* stage 2, IC0: a direct function call */
-        long status = ibuf ? ic0_call_buf(tf, s, badge, (void *)pa_to_linear(ibuf->pa), ibuf_size) :
-                             ic0_call(tf, s, badge);
+        long status;
+        if (gdst != HM_NO_SLOT) /* to a domain that holds capabilities */
+            status = ic0_call_granted(tf, s, badge, ibuf ? (void *)pa_to_linear(ibuf->pa) : NULL,
+                                      ibuf_size, gsrv, gslot, grights, gdst);
+        else if (ibuf)
+            status = ic0_call_buf(tf, s, badge, (void *)pa_to_linear(ibuf->pa), ibuf_size);
+        else
+            status = ic0_call(tf, s, badge);
         if (ibuf)
             memobj_unhold(ibuf);
         svc_put(s);
@@ -940,7 +953,7 @@ static long do_call(struct trap_frame *tf, struct proc *p)
         spin_lock(&cap_lock);
         int gerr = cap_lookup(&p->cs, gslot, HM_CAP_NONE, HM_RIGHT_GRANT, &c);
         if (gerr == 0)
-            gerr = cap_copy(&p->cs, gslot, &s->server->cs, gdst, grights ? grights : c->rights);
+            gerr = cap_copy(&p->cs, gslot, &gsrv->cs, gdst, grights ? grights : c->rights);
         spin_unlock(&cap_lock);
         if (gerr < 0) { /* changed under us by another thread of ours */
             give_back_stack(s, f);
@@ -1013,6 +1026,14 @@ static int reply_grant(struct proc *server, struct proc *caller, unsigned gslot,
         cap_delete(&server->cs, gslot, &kobj_cap_ops); /* (the copy holds the object) */
     cap_unlock();
     return err;
+}
+
+int ipc_reply_grant(struct proc *server, struct proc *caller, unsigned word, unsigned *gdst)
+{
+    unsigned gslot = HM_GRANT_SLOT(word), grights = HM_GRANT_RIGHTS(word);
+    if (gslot == 0 || gslot == HM_NO_SLOT)
+        return grights ? -HM_EINVAL : 0;
+    return reply_grant(server, caller, gslot, grights, gdst);
 }
 
 long sys_reply(struct trap_frame *tf, struct proc *p)

@@ -240,7 +240,7 @@ void kmain(paddr_t dtb_pa, paddr_t image_pa, unsigned entry_el)
                    NULL)) /* boot check only (tests, `make run APPEND=poweroff`) */
         finish(0);
     dt_bootarg(fdt, "token", &tok, &tlen);
-#ifdef CONFIG_NS_IC2 /* stage 3: the name server first, as every later service publishes there */
+#ifdef CONFIG_NS_SERVER /* stage 3: the name server first, as every later service publishes there */
     stage3_start_name_server();
 #endif
 #ifdef CONFIG_STAGE2 /* stage 2: services placed in IC2 start as processes here */

@@ -21,8 +21,6 @@
 #include <arch/trap.h>
 #include <uapi/hm/syscall.h>
 
-void cap_unlock(void);
-
 struct notify {
     struct kobj obj; /* HM_CAP_NOTIFY; must be first */
     struct waitq wq; /* its lock also guards bits and the timer fields */

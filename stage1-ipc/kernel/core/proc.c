@@ -209,7 +209,6 @@ static void release_pending(void)
     }
 }
 
-void cap_unlock(void);
 void cap_unlock(void)
 {
     release_pending();

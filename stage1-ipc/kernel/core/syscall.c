@@ -29,7 +29,6 @@
 #define NR_SYSCALLS HM_SYS_COUNT
 #endif
 
-void cap_unlock(void);
 extern bool ktest_mode, bench_mode;
 
 typedef long (*syscall_fn)(struct trap_frame *tf, struct proc *p);

@@ -61,6 +61,12 @@ bool ipc_service_gone(const struct kobj *o);
 /** Pages of the call stacks published services have mapped now (their
  *  pools grow and shrink with the load: the leak checks leave them out). */
 uint64_t ipc_published_stack_pages(void);
+/** A reply's grant word (x5's upper half, HM_GRANT()): a copy of the
+ *  server's capability into the first free slot of the caller's grant
+ *  range, *gdst (sys_reply's rules; stage 2's IC1 domains that hold
+ *  capabilities reply through it too).  0 (nothing granted when the word
+ *  names no slot), or -HM_E* and nothing changed. */
+int ipc_reply_grant(struct proc *server, struct proc *caller, unsigned word, unsigned *gdst);
 /** Put a kernel-made service in the name table (IC0 services at boot). */
 int ipc_name_insert(const char *name, struct service *s);
 

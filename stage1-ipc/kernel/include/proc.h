@@ -163,6 +163,9 @@ void memobj_unhold(struct memobj *m);
 /** The capability subsystem lock and object release (core/proc.c). */
 extern spinlock_t cap_lock;
 extern const struct cap_ops kobj_cap_ops;
+/** Release cap_lock after a delete or revoke: the objects whose last
+ *  capability went are released (their heavier work after the unlock). */
+void cap_unlock(void);
 
 /** Initramfs (core/initramfs.c) */
 void initramfs_init(const void *data, size_t size);

@@ -12,8 +12,12 @@
  * domain instead of a handler: the kernel calls it through the IC1 gate.
  * A connection to an IC0 service may have a shared buffer: the client's
  * mapping of it, and the kernel's view through the linear map, which the
- * handler gets as m->buf.  Limits: no capability grants, and the handler
- * runs with interrupts masked.
+ * handler gets as m->buf.  Capabilities go only to and from an IC1 domain
+ * that holds some (ic1_give_caps()): a call's grant lands in the grant
+ * range of its capability table for the call (m->grant) and is deleted
+ * after it, and a reply's grant word (m->len's upper half, as a process
+ * replies) is granted from that table.  Limit: the handler runs with
+ * interrupts masked.
  *
  * In-kernel callers (IC0 and IC1 services) find these services by name
  * with svc_lookup() (services/svc.h): the handle is the index in the
@@ -60,6 +64,26 @@ long ic0_invoke(const struct ic0_service *d, struct hm_msg *m);
 long svc_lookup(const char *name);
 long svc_call(long h, struct hm_msg *m);
 long svc_call_buf(long h, struct hm_msg *m);
+/** Whose capability table takes a grant in a call to d: its IC1 domain's,
+ *  if that holds capabilities, NULL otherwise (no grant to the kernel). */
+struct proc;
+struct proc *ic0_cap_holder(const struct ic0_service *d);
+/** A server ended (cap_lock held): the capabilities to its services in
+ *  the tables the kernel keeps for IC1 domains go, as its names in the
+ *  kernel's table do (kernel/ic1cap.c). */
+void ic0_caps_forget_locked(struct proc *server);
+/** The call stacks (pages) of the services named in the tables the
+ *  kernel keeps for IC1 domains, each counted once (cap_lock held): a
+ *  name server's publishers, which ipc_published_stack_pages() counts as
+ *  it counts those of the kernel's own table. */
+uint64_t ic0_caps_stack_pages_locked(void);
+/** A call with a grant (ipc.c's slow path, gdst: a free slot of holder's
+ *  grant range): the caller's capability in gslot copied there (rights
+ *  grights, 0: its own), the call as ic0_call_buf() (buf may be NULL),
+ *  the slot emptied after it.  The copy's error if it fails. */
+long ic0_call_granted(struct trap_frame *tf, struct service *s, uint32_t badge, void *buf,
+                      uint64_t buf_size, struct proc *holder, unsigned gslot, unsigned grights,
+                      unsigned gdst);
 /** A call to an in-kernel service from a user program: returns its status,
  *  reply words in tf->x[1..4], x5 = 0. */
 long ic0_call(struct trap_frame *tf, struct service *s, uint32_t badge);

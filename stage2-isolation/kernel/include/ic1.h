@@ -99,6 +99,7 @@ struct ic1_domain {
     uint64_t buf0; /* CPU c's buffer window: buf0 + c * (buf_size + a guard page) */
     struct memobj *heap[IC1_HEAP_BLOCKS]; /* each heap block (mapped: held), or NULL */
     struct waitq stopq;                   /* ic1_wait_stopped() callers */
+    struct proc *caps; /* capabilities the kernel keeps for it (ic1_give_caps()), or NULL */
 };
 
 /**
@@ -128,6 +129,25 @@ unsigned ic1_nloaded(void);
 /** The loaded domain of the image called `name`, or NULL. */
 struct ic1_domain *ic1_find(const char *name);
 
+/**
+ * ic1_give_caps - let domain d hold capabilities (a name server: stage 3).
+ * A domain cannot be trusted with kernel pointers, so it holds them as a
+ * process does: in a capability table the kernel keeps for it (`holder`'s,
+ * a kernel-made process that only holds: never runs, never dies), which it
+ * names by slot.  A call to d may then grant one (m->grant, for the call),
+ * d's reply may grant one back (a grant word in m->len's upper half), and
+ * d works on its table through the in-kernel service "ic1cap"
+ * (services/ic1cap.h).  A restart of d empties the table, and a server's
+ * end deletes the capabilities to its services (ic0_caps_forget_locked():
+ * d cannot be told).  0, -HM_EINVAL (holder's table not set up, or d has
+ * one already), -HM_ENOSPC (four domains hold capabilities already).
+ */
+struct proc;
+int ic1_give_caps(struct ic1_domain *d, struct proc *holder);
+/** For an in-kernel service called from a domain: copy the NUL-terminated
+ *  name at `name`, in the calling domain's image or stack, to out.  0, or
+ *  -HM_EFAULT (not the caller's memory, or longer than HM_NAME_MAX). */
+long ic1_name_from_caller(const char *name, char out[HM_NAME_MAX + 1]);
 /**
  * ic1_call - call domain d's handler with m (short messages: m->buf is not
  * passed), through the gate: on the domain's stack, IRQs masked, with

@@ -17,8 +17,8 @@ void stage2_start_ic2(const char *prog, const char *arg, const char *names);
  *  service being waited for may need it); whether it is. */
 bool stage2_wait_name(const char *name);
 
-/** Stage 3 with a name server (CONFIG_NS_IC2): the same wait for a name
- *  there, made by a process (kernel/placement.c of stage 3). */
+/** Stage 3 with a name server (CONFIG_NS_IC1, _IC2): the same wait for a
+ *  name there (kernel/placement.c of stage 3). */
 bool stage3_ns_wait(const char *name);
 
 struct ic1_image;

@@ -245,9 +245,10 @@ void raw_entry(void);
 
 /* ---- start-up --------------------------------------------------------------------- */
 
+/* (the notification is made before the name is published: a test that
+ * found the name may be counting kernel objects already) */
 static void wait_forever(void)
 {
-    hm_notify_create(SLOT_WAIT);
     for (;;)
         hm_notify_wait(SLOT_WAIT, 0);
 }
@@ -305,6 +306,8 @@ int main(const char *arg, unsigned long len)
         hm_printf("ipcsrv1: unknown role '%s'\n", role);
         return 2;
     }
+    if (r == 0)
+        r = hm_notify_create(SLOT_WAIT);
     if (r == 0)
         r = hm_name_publish(name, SLOT_SVC);
     if (r < 0) {
