@@ -30,6 +30,26 @@ kernel-y += $(S3)/kernel/mm_ic0.c $(S3)/services/mm.c
 kernel-y += $(if $(filter y,$(CONFIG_FS_IC0)),,$(S3)/services/tmpfs.c)
 endif
 
+# $(call s3-ic1-group,NAME,WHAT): a domain of its own made of the sources
+# NAME-ic1-src, built with IC1 flags into their own directory (another
+# domain may have some of them with other flags; set IC1_CFLAGS_EXTRA on
+# $(NAME-ic1-parts) after this), combined (ld -r) so that the scanner sees
+# one self-contained object: NAME-ic1-objs, for ic1-image.
+define s3-ic1-group
+$(1)-ic1-parts := $$(patsubst %,$(O)/ic1/$(1)/%.o,$$($(1)-ic1-src))
+$(O)/ic1/$(1)/%.c.o: %.c $(O)/.kflags $(O)/ic1/.flags
+	@mkdir -p $$(dir $$@)
+	$$(SAY) "  CC [IC1] $$< ($(2))"
+	$$(Q)$$(CC) $$(IC1_CFLAGS) $$(IC1_CFLAGS_EXTRA) -c $$< -o $$@
+$(O)/ic1/$(1)-domain.o: $$($(1)-ic1-parts)
+	$$(SAY) "  LD [IC1] $$@"
+	$$(Q)$$(CC) -nostdlib -r -o $$@ $$^
+ic1-groups += $(O)/ic1/$(1)-domain.o
+$(O)/ic1/scan.ok: $(O)/ic1/$(1)-domain.o
+$(1)-ic1-objs := $(O)/ic1/$(1)-domain.o $$(IC1_RUNTIME)
+-include $$($(1)-ic1-parts:.o=.d)
+endef
+
 ifeq ($(CONFIG_FS_IC0),y)
 kernel-y += $(S3)/kernel/fs_ic0.c $(S3)/services/fs.c $(S3)/services/tmpfs.c
 ifeq ($(CONFIG_FS_MM_COALESCED),y)
@@ -81,24 +101,13 @@ ifeq ($(CONFIG_MM_IC1),y)
 # window: its callers send it words only.
 mm-ic1-src := $(S3)/services/mm_ic1.c $(S3)/services/mm.c $(S3)/services/pool.c \
               $(S3)/services/ic1_host.c $(S3)/services/tmpfs.c
-mm-ic1-parts := $(patsubst %,$(O)/ic1/mm/%.o,$(mm-ic1-src))
-$(O)/ic1/mm/%.c.o: %.c $(O)/.kflags $(O)/ic1/.flags
-	@mkdir -p $(dir $@)
-	$(SAY) "  CC [IC1] $< (the memory manager's domain)"
-	$(Q)$(CC) $(IC1_CFLAGS) $(IC1_CFLAGS_EXTRA) -c $< -o $@
+$(eval $(call s3-ic1-group,mm,the memory manager's domain))
 $(mm-ic1-parts): IC1_CFLAGS_EXTRA := -DMM_CLASS=1 -I$(S3)/kernel/include/uapi \
     $(if $(filter 1,$(TEST)),-DMM_TEST_OPS)
-$(O)/ic1/mm-domain.o: $(mm-ic1-parts)
-	$(SAY) "  LD [IC1] $@"
-	$(Q)$(CC) -nostdlib -r -o $@ $^
-ic1-groups += $(O)/ic1/mm-domain.o
-$(O)/ic1/scan.ok: $(O)/ic1/mm-domain.o
 kernel-y += $(S3)/kernel/pager_ic1.c # its kernel calls ("pagerk")
-mm-ic1-objs := $(O)/ic1/mm-domain.o $(IC1_RUNTIME)
 mm-ic1-entry := mm_ic1_handle
 mm-ic1-base := 0xffffffff10000000
 $(eval $(call ic1-image,mm))
--include $(mm-ic1-parts:.o=.d)
 else ifeq ($(CONFIG_FS_MM_COALESCED),y)
 ifeq ($(CONFIG_FS_IC2),y) # (in IC0 and IC1, above)
 fssrv-src += $(S3)/services/mm.c $(S3)/services/mm_user.c
@@ -123,11 +132,25 @@ pmsrv-src := $(S3)/user/pmsrv.c
 pmsrv-path := bin/pmsrv
 endif
 
-# The name service: the kernel's table (stage 1), or a name server in its
-# own process (CONFIG_NS_IC2), started by the kernel before any other.
+# The name service: the kernel's table (stage 1), or a name server
+# (services/ns.c), started by the kernel before any other, in a domain
+# that holds capabilities (CONFIG_NS_IC1) or its own process
+# (CONFIG_NS_IC2).
+ifeq ($(CONFIG_NS_IC1),y)
+# Built with IC1 flags in their own directory, combined (ld -r), linked at
+# the slot after the memory manager's with a page of buffer window per
+# CPU (a name).
+ns-ic1-src := $(S3)/services/ns_ic1.c $(S3)/services/ns.c
+$(eval $(call s3-ic1-group,ns,the name server's domain))
+$(ns-ic1-parts): IC1_CFLAGS_EXTRA := -I$(S3)/kernel/include/uapi
+ns-ic1-entry := ns_ic1_handle
+ns-ic1-base := 0xffffffff14000000
+ns-ic1-buf := 4096
+$(eval $(call ic1-image,ns))
+endif
 ifeq ($(CONFIG_NS_IC2),y)
 user-progs += nssrv
-nssrv-src := $(S3)/user/nssrv.c
+nssrv-src := $(S3)/user/nssrv.c $(S3)/services/ns.c
 nssrv-path := bin/nssrv
 endif
 
@@ -153,6 +176,7 @@ bench-variants += ic1-coalesced:CONFIG_FS_IC1=y,CONFIG_FS_MM_COALESCED=y,CONFIG_
 bench-variants += mm-ic0:CONFIG_FS_IC1=y,CONFIG_MM_IC0=y,CONFIG_CLASS_MATRIX=n
 bench-variants += mm-ic1:CONFIG_FS_IC1=y,CONFIG_MM_IC1=y,CONFIG_CLASS_MATRIX=n
 bench-variants += ns-ic2:CONFIG_NS_IC2=y
+bench-variants += ns-ic1:CONFIG_NS_IC1=y,CONFIG_CLASS_MATRIX=n
 
 # In-kernel tests: the services a stage-3 domain calls refuse bad requests.
 ktest-y += $(S3)/tests/ktest/ic1_services_test.c

@@ -25,6 +25,13 @@
 #include <string.h>
 #include <arch/trap.h>
 #include <uapi/hm/syscall.h>
+#ifdef CONFIG_NS_IC1
+#include <cap.h>
+#include <mm.h>
+#include <sched.h>
+#include <arch/sysreg.h>
+#include "../services/ns_proto.h"
+#endif
 
 #ifdef CONFIG_FS_IC1
 extern const struct ic1_image ic1_image_fs;
@@ -56,6 +63,53 @@ static struct ic1_domain mm_domain;
 #define KEEP "/bin/fssrv=fs /bin/mmsrv=mm"
 #else
 #define KEEP "/bin/mmsrv=mm"
+#endif
+
+#ifdef CONFIG_NS_IC1
+extern const struct ic1_image ic1_image_ns;
+static struct ic1_domain ns_domain;
+/* The capabilities the kernel keeps for the name server's domain (stage
+ * 2's ic1_give_caps()): a process that only holds, never runs or dies. */
+static struct proc ns_holder = { .name = "ns (IC1)", .holds = 1 };
+static struct cap ns_slots[HM_CSPACE_SLOTS];
+
+/* The name server (services/ns_ic1.c), before any other service, in a
+ * domain that holds capabilities, published as "ns" in the kernel's
+ * table (how processes find it).  No sweep of gone capabilities: the
+ * kernel deletes those in the tables it keeps when their server ends. */
+void stage3_start_name_server(void)
+{
+    cspace_init(&ns_holder.cs, ns_slots, HM_CSPACE_SLOTS);
+    if (ic1_give_caps(&ns_domain, &ns_holder) == 0)
+        stage2_start_ic1(&ic1_image_ns, &ns_domain, "ns", 0);
+}
+
+/* The kernel calls the domain itself (NS_WAIT answers at once there),
+ * yielding between looks as stage2_wait_name() does, at most 2 s.  The
+ * name goes in a page of the linear map (a call's buffer is mapped into
+ * the domain from there), one per wait: the process manager's keepers
+ * may wait at the same time. */
+bool stage3_ns_wait(const char *name)
+{
+    long h = svc_lookup("ns");
+    size_t n = strlen(name);
+    paddr_t pa = h >= 0 && n > 0 && n <= HM_NAME_MAX ? frame_alloc(0) : 0;
+    if (!pa)
+        return false;
+    char *buf = phys_to_virt(pa);
+    memcpy(buf, name, n);
+    uint64_t freq = read_sysreg(cntfrq_el0), t0 = read_sysreg(cntpct_el0);
+    long r;
+    for (;;) {
+        struct hm_msg m = { .w = { NS_WAIT, 0 }, .len = n, .buf = buf };
+        r = svc_call_buf(h, &m);
+        if (r == 0 || read_sysreg(cntpct_el0) - t0 >= 2 * freq)
+            break;
+        sched_yield();
+    }
+    frame_free(pa, 0);
+    return r == 0;
+}
 #endif
 
 #ifdef CONFIG_NS_IC2

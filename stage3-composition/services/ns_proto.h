@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * ns_proto.h - the name server's messages (user/nssrv.c, CONFIG_NS_IC2).
+ * ns_proto.h - the name server's messages (services/ns.c: CONFIG_NS_IC1,
+ * CONFIG_NS_IC2).
  *
  * A name is 1..HM_NAME_MAX bytes without NUL, in the connection's buffer
  * (len = its length).  w[0] = operation; status 0 or a negated HM_E*.
@@ -22,8 +23,11 @@
  * kernel's table may have it) */
 #define NS_LOOKUP 2
 /* w1 = timeout in ms (at most NS_WAIT_MAX_MS) -> 0 once the name is
- * published (here or in the kernel's table), -HM_EAGAIN when the time ran out */
+ * published (here or in the kernel's table), -HM_EAGAIN when the time ran
+ * out; in IC1 (a domain cannot block) at once, whatever the timeout */
 #define NS_WAIT 3
+/* (no name needed) -> 0, w0 = the isolation class it runs in (1 or 2) */
+#define NS_INFO 4
 
 #define NS_NAMES 64          /* names the server holds */
 #define NS_WAIT_MAX_MS 10000 /* the longest NS_WAIT */

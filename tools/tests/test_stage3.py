@@ -15,9 +15,10 @@ service), the FS in an IC1 domain (CONFIG_FS_IC1, separated), and both
 coalesced in one IC1 domain (the pager in IC1), the separated memory
 manager in IC0 beside the FS in IC1 or IC0, or in an IC1 domain of its own
 beside the FS in another, and the process manager in IC0 beside the FS in
-IC1, and the name server in a process (CONFIG_NS_IC2).  The
-memory-pressure suite, reclaim_test.c, runs in all of them; the services that need a file system the kernel can call
-are refused beside one in IC2.
+IC1, and the name server in a process (CONFIG_NS_IC2) or a domain
+(CONFIG_NS_IC1).  The memory-pressure suite, reclaim_test.c, runs in all
+of them; the services that need a file system the kernel can call are
+refused beside one in IC2.
 """
 import re
 import secrets
@@ -206,6 +207,24 @@ def test_all_suites_pass_with_a_name_server_in_a_process(harness):
     assert "stage2: service ns in IC2 (/bin/nssrv)" in r.text, log
     assert "the kernel's table is the name service here" not in r.text, log
     assert "pm: the process manager is in IC0" in r.text, log
+    _suites_pass(harness, r, token, "ns_test.c", "fs_test.c", "mm_test.c", "reclaim_test.c",
+                 "pm_test.c")
+
+
+def test_all_suites_pass_with_the_name_server_in_a_domain(harness):
+    """The name service in IC1 (CONFIG_NS_IC1, services/ns_ic1.c): the
+    same name server in a domain that holds capabilities in a table the
+    kernel keeps for it; publishers grant theirs in the call, look-ups get
+    one granted in the reply, and the kernel calls the domain itself to
+    wait for names at boot.  Every suite of stages 1 to 3 passes, and the
+    name server's own tests run."""
+    if not (harness.repo / "stage3-composition/services/ns_ic1.c").exists():
+        pytest.skip("stage 3 has no name server in IC1")
+    r, token = _boot_variant(harness, "ns-ic1", "CONFIG_NS_IC1=y CONFIG_CLASS_MATRIX=n")
+    log = "\n".join(r.last_lines(40))
+    assert "stage2: service ns in IC1 (domain ns at 0xffffffff14000000)" in r.text, log
+    assert "the kernel's table is the name service here" not in r.text, log
+    assert "/bin/nssrv" not in r.text, log
     _suites_pass(harness, r, token, "ns_test.c", "fs_test.c", "mm_test.c", "reclaim_test.c",
                  "pm_test.c")
 

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * ns_test.c - the name service, wherever it is placed: the kernel's table
- * (stage 1) or the name server in a process (CONFIG_NS_IC2, user/nssrv.c).
- * The same calls give the same results in both; where the names are, and
- * the name server's own protocol, are checked where it runs.
+ * (stage 1) or the name server (services/ns.c) in a domain (CONFIG_NS_IC1)
+ * or a process (CONFIG_NS_IC2).  The same calls give the same results in
+ * all; where the names are, and the name server's own protocol, are
+ * checked where it runs; and in every build, that the capabilities the
+ * kernel keeps for a domain are the domain's alone (stage 2's "ic1cap").
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "ns.h"
 #include "ns_proto.h"
 #include "utest.h"
+#include "../../../stage2-isolation/services/ic1cap.h"
 
 #define SLOT_MYSVC UT_SLOT_FIRST
 #define SLOT_FOUND (UT_SLOT_FIRST + 1)
@@ -152,7 +155,11 @@ UTEST(ns_name_server_refuses_bad_messages)
     UT_ASSERT(m.grant >= HM_IPC_GRANT_SLOT_BASE && m.grant < HM_CSPACE_SLOTS);
     UT_ASSERT_EQ(hm_cap_rights(hm_cap_info(m.grant)), HM_RIGHT_CALL);
     UT_ASSERT_EQ(hm_cap_delete(m.grant), 0);
-    /* a wait that ends, and one that runs out */
+    /* where it runs: a domain (IC1) or a process (IC2) */
+    m = (struct hm_msg){ .w = { NS_INFO } };
+    UT_ASSERT_EQ(hm_call(SLOT_NSCONN, &m, HM_NO_SLOT), 0);
+    UT_ASSERT(m.w[0] == 1 || m.w[0] == 2);
+    /* a wait that ends, and one that runs out (a domain answers at once) */
     m = (struct hm_msg){ .w = { NS_WAIT, 10 }, .len = strlen(name) };
     UT_ASSERT_EQ(hm_call(SLOT_NSCONN, &m, HM_NO_SLOT), 0);
     m = (struct hm_msg){ .w = { NS_WAIT, 10 }, .len = 2 };
@@ -172,4 +179,25 @@ UTEST(ns_finds_the_kernels_services_too)
     /* and every build finds its system services */
     UT_ASSERT_EQ(hm_name_lookup("fs", SLOT_MEM), 0);
     UT_ASSERT_EQ(hm_name_lookup("mm", SLOT_NS), 0);
+}
+
+/* A table the kernel keeps for a domain (a name server in IC1) is worked on
+ * only by that domain: a process calling "ic1cap" is refused, and a grant
+ * to an in-kernel service that holds no capabilities is refused too, the
+ * capability staying where it was.  In every build (stage 2 on). */
+UTEST(ns_only_a_domain_works_on_its_capabilities)
+{
+    UT_ASSERT_EQ(hm_kernel_name_lookup(IC1CAP_NAME, SLOT_NS), 0);
+    UT_ASSERT_EQ(hm_connect(SLOT_NS, NULL, 0, SLOT_NSCONN), 0);
+    struct hm_msg m = { .w = { IC1CAP_INFO, 0 } };
+    UT_ASSERT_EQ(hm_call(SLOT_NSCONN, &m, HM_NO_SLOT), -HM_EPERM);
+    m = (struct hm_msg){ .w = { IC1CAP_DELETE, 16 } };
+    UT_ASSERT_EQ(hm_call(SLOT_NSCONN, &m, HM_NO_SLOT), -HM_EPERM);
+    UT_ASSERT_EQ(hm_service_register(add_one, 16384, 0, SLOT_MYSVC), 0);
+    m = (struct hm_msg){ .w = { IC1CAP_INFO, 0 } };
+    UT_ASSERT_ERR_UNCHANGED(hm_call(SLOT_NSCONN, &m, HM_GRANT(SLOT_MYSVC, HM_RIGHT_CALL)),
+                            HM_EINVAL);
+    long info = hm_cap_info(SLOT_MYSVC);
+    UT_ASSERT_EQ(hm_cap_type(info), HM_CAP_SERVICE);
+    UT_ASSERT(hm_cap_revoke(SLOT_MYSVC) == 0); /* nothing was copied from it */
 }

@@ -4,9 +4,9 @@
  *
  * Replaces stage 1's hm_name_publish() / hm_name_lookup() (the kernel's
  * table, hm.c): when the kernel's table has "ns", a name server runs
- * (user/nssrv.c) and the calls go to it, through one connection per
- * process made on first use; otherwise they are the kernel's table, as
- * in stage 1.  A look-up's capability comes back granted in the reply
+ * (services/ns.c, in a domain or a process) and the calls go to it,
+ * through one connection per process made on first use; otherwise they
+ * are the kernel's table, as in stage 1.  A look-up's capability comes back granted in the reply
  * (into the grant range) and is moved to the slot the caller named.
  */
 #include <string.h>
@@ -116,22 +116,25 @@ long hm_name_wait(const char *name, unsigned timeout_ms)
     size_t n;
     if (!plain_name(name, &n))
         return -HM_EINVAL;
-    struct hm_msg m = { .w = { NS_WAIT, timeout_ms } };
-    long r = ns_call(name, n, &m, HM_NO_SLOT);
-    if (r != 1)
-        return r;
-    /* The kernel's table: ask it every millisecond (a sleep lasts to the
+    /* A name server in a process waits itself; one in a domain cannot
+     * block and answers at once; the kernel's table is asked.  Both of
+     * the latter are asked again every millisecond (a sleep lasts to the
      * next tick at most). */
-    uint64_t t0 = hm_now_ns();
+    uint64_t t0 = hm_now_ns(), limit = (uint64_t)timeout_ms * HM_NS_PER_MS;
     for (;;) {
-        hm_spin_lock(&ns.lock);
-        r = hm_kernel_name_lookup(name, NS_SLOT_SVC);
-        hm_cap_delete(NS_SLOT_SVC);
-        hm_spin_unlock(&ns.lock);
-        if (r != -HM_ENOENT)
+        uint64_t spent = hm_now_ns() - t0;
+        struct hm_msg m = { .w = { NS_WAIT, spent >= limit ? 0 : (limit - spent) / HM_NS_PER_MS } };
+        long r = ns_call(name, n, &m, HM_NO_SLOT);
+        if (r == 1) { /* no name server: the kernel's table */
+            hm_spin_lock(&ns.lock);
+            r = hm_kernel_name_lookup(name, NS_SLOT_SVC);
+            hm_cap_delete(NS_SLOT_SVC);
+            hm_spin_unlock(&ns.lock);
+            if (r == -HM_ENOENT)
+                r = -HM_EAGAIN;
+        }
+        if (r != -HM_EAGAIN || hm_now_ns() - t0 >= limit)
             return r;
-        if (hm_now_ns() - t0 >= (uint64_t)timeout_ms * HM_NS_PER_MS)
-            return -HM_EAGAIN;
         hm_sleep_ns(HM_NS_PER_MS);
     }
 }
