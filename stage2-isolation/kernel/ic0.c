@@ -132,18 +132,8 @@ static __attribute__((always_inline)) inline long call_with(struct trap_frame *t
 }
 
 long ic0_call_granted(struct trap_frame *tf, struct service *s, uint32_t badge, void *buf,
-                      uint64_t buf_size, struct proc *holder, unsigned gslot, unsigned grights,
-                      unsigned gdst)
+                      uint64_t buf_size, struct proc *holder, unsigned gdst)
 {
-    struct proc *p = current()->proc;
-    struct cap *c;
-    spin_lock(&cap_lock);
-    int err = cap_lookup(&p->cs, gslot, HM_CAP_NONE, HM_RIGHT_GRANT, &c);
-    if (err == 0)
-        err = cap_copy(&p->cs, gslot, &holder->cs, gdst, grights ? grights : c->rights);
-    cap_unlock();
-    if (err < 0)
-        return err; /* changed under us by another thread of the caller's */
     long status = call_with(tf, s, badge, buf, buf_size, gdst);
     /* The grant lasts for the call: the domain keeps a copy if it wants
      * one (ic1cap.h); the slot is the kernel's to empty. */

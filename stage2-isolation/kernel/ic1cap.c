@@ -37,7 +37,7 @@ int ic1_give_caps(struct ic1_domain *d, struct proc *holder)
 /* A domain cannot be told that a server ended, and a capability to one of
  * its services would hold the service (and its memory) until the domain
  * looked: the kernel deletes them, as it forgets the server's names. */
-void ic0_caps_forget_locked(struct proc *server)
+void ic1_caps_forget_locked(struct proc *server)
 {
     for (unsigned h = 0; h < nholders; h++) {
         struct cspace *cs = &holders[h]->cs;
@@ -56,7 +56,7 @@ static unsigned slot_of(uint64_t v)
 
 /* (a table of 256 slots, the names of at most a few dozen services: the
  * quadratic search for duplicates is the leak check's, not a hot path) */
-uint64_t ic0_caps_stack_pages_locked(void)
+uint64_t ic1_caps_stack_pages_locked(void)
 {
     uint64_t n = 0;
     for (unsigned h = 0; h < nholders; h++) {
@@ -66,11 +66,8 @@ uint64_t ic0_caps_stack_pages_locked(void)
             bool seen = !o || o->type != HM_CAP_SERVICE || ((const struct service *)o)->ic0;
             for (unsigned j = 0; j < i && !seen; j++)
                 seen = cs->slots[j].obj == o;
-            if (!seen) {
-                const struct service *s = (const struct service *)o;
-                n += (uint64_t)__builtin_popcountl(READ_ONCE(s->mapped)) *
-                     (s->stack_size / PAGE_SIZE);
-            }
+            if (!seen)
+                n += ipc_stack_pages((const struct service *)o);
         }
     }
     return n;

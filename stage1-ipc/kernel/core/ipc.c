@@ -28,6 +28,7 @@
 #include <ipc.h>
 #ifdef CONFIG_STAGE2
 #include <ic0.h> /* stage 2: IC0 services */
+#include <ic1.h> /* and the capabilities of IC1 domains */
 #endif
 #ifdef CONFIG_STAGE3
 #include <pager.h> /* stage 3: page faults served by pagers */
@@ -212,6 +213,11 @@ static void pool_worker(void *arg)
     }
 }
 
+uint64_t ipc_stack_pages(const struct service *s)
+{
+    return popcount(READ_ONCE(s->mapped)) * (s->stack_size / PAGE_SIZE);
+}
+
 uint64_t ipc_published_stack_pages(void)
 {
     uint64_t n = 0;
@@ -219,10 +225,10 @@ uint64_t ipc_published_stack_pages(void)
     for (unsigned i = 0; names_ready && i < NAMES; i++) {
         const struct service *s = (const struct service *)name_slots[i].obj;
         if (s && !s->ic0)
-            n += popcount(READ_ONCE(s->mapped)) * (s->stack_size / PAGE_SIZE);
+            n += ipc_stack_pages(s);
     }
 #ifdef CONFIG_STAGE2
-    n += ic0_caps_stack_pages_locked(); /* published in a name server's domain (stage 3) */
+    n += ic1_caps_stack_pages_locked(); /* published in a name server's domain (stage 3) */
 #endif
     spin_unlock(&cap_lock);
     return n;
@@ -523,7 +529,7 @@ static void names_forget(struct proc *p)
             cap_delete(&name_cs, i, &kobj_cap_ops);
     }
 #ifdef CONFIG_STAGE2
-    ic0_caps_forget_locked(p); /* the same in the tables it keeps for IC1 domains */
+    ic1_caps_forget_locked(p); /* the same in the tables it keeps for IC1 domains */
 #endif
     cap_unlock();
     if (mm)
@@ -848,6 +854,23 @@ bool ipc_fault_call(struct trap_frame *tf, struct service *s, uint64_t regs[8], 
 }
 #endif
 
+/* A call's grant: a copy of the caller's capability in gslot into slot
+ * gdst of `to` (a server's grant range, or the table the kernel keeps for
+ * an IC1 domain), with grights (0: the source's).  Checked when the call
+ * was decoded, but another thread of the caller's may have changed the
+ * slot since: then its error, and nothing copied. */
+static int grant_copy(struct proc *p, unsigned gslot, struct proc *to, unsigned gdst,
+                      unsigned grights)
+{
+    struct cap *c;
+    spin_lock(&cap_lock);
+    int err = cap_lookup(&p->cs, gslot, HM_CAP_NONE, HM_RIGHT_GRANT, &c);
+    if (err == 0)
+        err = cap_copy(&p->cs, gslot, &to->cs, gdst, grights ? grights : c->rights);
+    spin_unlock(&cap_lock);
+    return err;
+}
+
 static long do_call(struct trap_frame *tf, struct proc *p)
 {
     struct thread *t = current();
@@ -904,14 +927,17 @@ static long do_call(struct trap_frame *tf, struct proc *p)
         return err;
 #ifdef CONFIG_STAGE2
     if (s->ic0) { /* stage 2, IC0: a direct function call */
+        void *buf = ibuf ? (void *)pa_to_linear(ibuf->pa) : NULL;
         long status;
-        if (gdst != HM_NO_SLOT) /* to a domain that holds capabilities */
-            status = ic0_call_granted(tf, s, badge, ibuf ? (void *)pa_to_linear(ibuf->pa) : NULL,
-                                      ibuf_size, gsrv, gslot, grights, gdst);
-        else if (ibuf)
-            status = ic0_call_buf(tf, s, badge, (void *)pa_to_linear(ibuf->pa), ibuf_size);
-        else
+        if (gdst != HM_NO_SLOT) { /* to a domain that holds capabilities */
+            status = grant_copy(p, gslot, gsrv, gdst, grights);
+            if (status == 0)
+                status = ic0_call_granted(tf, s, badge, buf, ibuf_size, gsrv, gdst);
+        } else if (buf) {
+            status = ic0_call_buf(tf, s, badge, buf, ibuf_size);
+        } else {
             status = ic0_call(tf, s, badge);
+        }
         if (ibuf)
             memobj_unhold(ibuf);
         svc_put(s);
@@ -950,12 +976,8 @@ static long do_call(struct trap_frame *tf, struct proc *p)
     }
     /* invoke: grant, then go */
     if (gdst != HM_NO_SLOT) {
-        spin_lock(&cap_lock);
-        int gerr = cap_lookup(&p->cs, gslot, HM_CAP_NONE, HM_RIGHT_GRANT, &c);
-        if (gerr == 0)
-            gerr = cap_copy(&p->cs, gslot, &gsrv->cs, gdst, grights ? grights : c->rights);
-        spin_unlock(&cap_lock);
-        if (gerr < 0) { /* changed under us by another thread of ours */
+        int gerr = grant_copy(p, gslot, gsrv, gdst, grights);
+        if (gerr < 0) {
             give_back_stack(s, f);
             svc_put(s);
             return gerr;

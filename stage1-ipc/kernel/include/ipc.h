@@ -58,6 +58,8 @@ struct service {
 bool ipc_name_exists(const char *name);
 /* Whether the service o is gone (its server ended or is ending); cap_lock held. */
 bool ipc_service_gone(const struct kobj *o);
+/** Pages of the call stacks s has mapped now. */
+uint64_t ipc_stack_pages(const struct service *s);
 /** Pages of the call stacks published services have mapped now (their
  *  pools grow and shrink with the load: the leak checks leave them out). */
 uint64_t ipc_published_stack_pages(void);

@@ -68,22 +68,12 @@ long svc_call_buf(long h, struct hm_msg *m);
  *  if that holds capabilities, NULL otherwise (no grant to the kernel). */
 struct proc;
 struct proc *ic0_cap_holder(const struct ic0_service *d);
-/** A server ended (cap_lock held): the capabilities to its services in
- *  the tables the kernel keeps for IC1 domains go, as its names in the
- *  kernel's table do (kernel/ic1cap.c). */
-void ic0_caps_forget_locked(struct proc *server);
-/** The call stacks (pages) of the services named in the tables the
- *  kernel keeps for IC1 domains, each counted once (cap_lock held): a
- *  name server's publishers, which ipc_published_stack_pages() counts as
- *  it counts those of the kernel's own table. */
-uint64_t ic0_caps_stack_pages_locked(void);
-/** A call with a grant (ipc.c's slow path, gdst: a free slot of holder's
- *  grant range): the caller's capability in gslot copied there (rights
- *  grights, 0: its own), the call as ic0_call_buf() (buf may be NULL),
- *  the slot emptied after it.  The copy's error if it fails. */
+/** A call with a grant to d's domain (ipc.c's slow path): the caller's
+ *  capability is in slot gdst of holder's table (ic0_cap_holder()); the
+ *  call as ic0_call_buf() (buf may be NULL) with m->grant = gdst, and the
+ *  slot emptied after it: the domain copies what it keeps. */
 long ic0_call_granted(struct trap_frame *tf, struct service *s, uint32_t badge, void *buf,
-                      uint64_t buf_size, struct proc *holder, unsigned gslot, unsigned grights,
-                      unsigned gdst);
+                      uint64_t buf_size, struct proc *holder, unsigned gdst);
 /** A call to an in-kernel service from a user program: returns its status,
  *  reply words in tf->x[1..4], x5 = 0. */
 long ic0_call(struct trap_frame *tf, struct service *s, uint32_t badge);
