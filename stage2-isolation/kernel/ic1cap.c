@@ -15,62 +15,24 @@
 #include <uapi/hm/syscall.h>
 #include "../services/ic1cap.h"
 
-#define HOLDERS 4 /* domains that hold capabilities (a name server's, stage 3) */
-static struct proc *holders[HOLDERS];
-static unsigned nholders; /* under cap_lock */
-
 int ic1_give_caps(struct ic1_domain *d, struct proc *holder)
 {
     if (!holder || !holder->cs.slots || d->caps)
         return -HM_EINVAL;
-    spin_lock(&cap_lock);
-    bool room = nholders < HOLDERS;
-    if (room)
-        holders[nholders++] = holder;
-    spin_unlock(&cap_lock);
-    if (!room)
-        return -HM_ENOSPC;
+    /* A domain cannot be told that a server ended, and a capability to
+     * one of its services would hold the service (and its memory) until
+     * the domain looked: the kernel deletes them, as it forgets the
+     * server's names (stage 1's name holders). */
+    int r = ipc_name_holder_add(holder);
+    if (r < 0)
+        return r == -HM_EEXIST ? -HM_EINVAL : r;
     d->caps = holder;
     return 0;
-}
-
-/* A domain cannot be told that a server ended, and a capability to one of
- * its services would hold the service (and its memory) until the domain
- * looked: the kernel deletes them, as it forgets the server's names. */
-void ic1_caps_forget_locked(struct proc *server)
-{
-    for (unsigned h = 0; h < nholders; h++) {
-        struct cspace *cs = &holders[h]->cs;
-        for (unsigned i = 0; i < cs->nslots; i++) {
-            struct kobj *o = cs->slots[i].obj;
-            if (o && o->type == HM_CAP_SERVICE && ((struct service *)o)->server == server)
-                cap_delete(cs, i, &kobj_cap_ops);
-        }
-    }
 }
 
 static unsigned slot_of(uint64_t v)
 {
     return v > UINT32_MAX ? UINT32_MAX : (unsigned)v;
-}
-
-/* (a table of 256 slots, the names of at most a few dozen services: the
- * quadratic search for duplicates is the leak check's, not a hot path) */
-uint64_t ic1_caps_stack_pages_locked(void)
-{
-    uint64_t n = 0;
-    for (unsigned h = 0; h < nholders; h++) {
-        const struct cspace *cs = &holders[h]->cs;
-        for (unsigned i = 0; i < cs->nslots; i++) {
-            const struct kobj *o = cs->slots[i].obj;
-            bool seen = !o || o->type != HM_CAP_SERVICE || ((const struct service *)o)->ic0;
-            for (unsigned j = 0; j < i && !seen; j++)
-                seen = cs->slots[j].obj == o;
-            if (!seen)
-                n += ipc_stack_pages((const struct service *)o);
-        }
-    }
-    return n;
 }
 
 /* decode: the calling domain's table; then invoke, under cap_lock, as the

@@ -75,9 +75,11 @@ bool stage2_wait_name(const char *name)
 
 /* Start prog with `arg` (NULL: `names`), and wait until it has published
  * the last of `names` (space-separated) (placement.h). */
-void stage2_start_ic2(const char *prog, const char *arg, const char *names)
+void stage2_start_ic2(const char *prog, const char *arg, const char *names, struct proc **out)
 {
     struct proc *p;
+    if (out)
+        *out = NULL;
     if (!arg)
         arg = names;
     int err = proc_spawn(prog, arg, strlen(arg), -1, &p);
@@ -85,7 +87,10 @@ void stage2_start_ic2(const char *prog, const char *arg, const char *names)
         printk("stage2: cannot start %s: error %d\n", prog, err);
         return;
     }
-    proc_put(p); /* it lives on its own */
+    if (out)
+        *out = p;
+    else
+        proc_put(p); /* it lives on its own */
     const char *q = names;
     while (*q) {
         char name[HM_NAME_MAX];
@@ -110,10 +115,10 @@ void stage2_start_services(void)
     stage2_start_ic1(&ic1_image_relay, &relay_domain, "relay1", 0);
 #endif
 #if defined(CONFIG_KV_IC2) && defined(CONFIG_CLASS_MATRIX)
-    stage2_start_ic2("/bin/kvsrv", NULL, "kv kv2");
+    stage2_start_ic2("/bin/kvsrv", NULL, "kv kv2", NULL);
 #elif defined(CONFIG_KV_IC2)
-    stage2_start_ic2("/bin/kvsrv", NULL, "kv");
+    stage2_start_ic2("/bin/kvsrv", NULL, "kv", NULL);
 #elif defined(CONFIG_CLASS_MATRIX)
-    stage2_start_ic2("/bin/kvsrv", NULL, "kv2");
+    stage2_start_ic2("/bin/kvsrv", NULL, "kv2", NULL);
 #endif
 }

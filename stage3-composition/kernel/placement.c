@@ -18,9 +18,11 @@
 #include <kernel.h>
 #include <ic0.h>
 #include <ic1.h>
+#include <ipc.h>
 #include <pager.h>
 #include <placement.h>
 #include <pm_ic0.h>
+#include <printk.h>
 #include <proc.h>
 #include <string.h>
 #include <arch/trap.h>
@@ -115,10 +117,18 @@ bool stage3_ns_wait(const char *name)
 #ifdef CONFIG_NS_IC2
 /* The name server (user/nssrv.c), before any other service: it publishes
  * "ns" in the kernel's table (how processes find it), and every process's
- * name goes to it from then on. */
+ * name goes to it from then on.  It is one of stage 1's name holders: a
+ * server's end deletes the capabilities to its services there at once. */
 void stage3_start_name_server(void)
 {
-    stage2_start_ic2("/bin/nssrv", "", "ns");
+    struct proc *p;
+    stage2_start_ic2("/bin/nssrv", "", "ns", &p);
+    if (!p)
+        return;
+    int r = ipc_name_holder_add(p);
+    if (r < 0)
+        printk("stage3: the name server holds names, but not as the kernel's: error %d\n", r);
+    proc_put(p);
 }
 
 /* The kernel cannot call the name server (a process), so a process asks
@@ -153,7 +163,7 @@ void stage3_start_services(void)
 #ifdef CONFIG_PM_IC0
     stage3_start_pm_ic0(KEEP);
 #else
-    stage2_start_ic2("/bin/pmsrv", KEEP, "pm");
+    stage2_start_ic2("/bin/pmsrv", KEEP, "pm", NULL);
 #endif
 }
 

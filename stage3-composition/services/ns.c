@@ -10,9 +10,10 @@
  * taken here too.
  *
  * A publisher that revokes its capability takes its name with it (the copy
- * here goes too); one that ends leaves a capability the kernel marks gone
- * (HM_CAP_INFO_GONE): the entry is free at once, and ns_sweep() deletes
- * such capabilities, so that a dead service's memory is not held here.  A
+ * here goes too).  One that ends takes it too: its capability is marked
+ * gone (HM_CAP_INFO_GONE) while it ends, which frees the entry, and the
+ * kernel deletes it once it has ended (the host's table is one of stage
+ * 1's name holders), so a dead service's memory is not held here.  A
  * look-up is granted from a copy made under the lock in a ring of NS_LENT
  * slots and moved out with the reply (HM_GRANT_MOVE), not from the entry
  * itself: a reply never grants an entry that was freed and taken by
@@ -78,21 +79,6 @@ static bool live(unsigned i)
     return names[i][0] && alive(NS_SLOT_NAMES + i);
 }
 
-void ns_sweep(void)
-{
-    h->lock();
-    for (unsigned i = 0; i < NS_NAMES; i++) {
-        if (names[i][0] && !live(i)) {
-            h->cap_delete(NS_SLOT_NAMES + i);
-            names[i][0] = 0;
-        }
-    }
-    for (unsigned i = 0; i < NS_LENT; i++) /* (and lent ones a refused reply left behind) */
-        if (!alive(NS_SLOT_LENT + i))
-            h->cap_delete(NS_SLOT_LENT + i);
-    h->unlock();
-}
-
 static int find_locked(const char *name)
 {
     for (unsigned i = 0; i < NS_NAMES; i++)
@@ -136,7 +122,8 @@ static long lookup(const char *name, unsigned *lent)
     int i = find_locked(name);
     long r = -HM_ENOENT;
     if (i >= 0) {
-        /* (the slot is empty unless a refused reply left its copy there) */
+        /* (the slot is empty unless a refused reply left its copy there;
+         * the kernel deleted it if its service ended meanwhile) */
         *lent = NS_SLOT_LENT + lent_next++ % NS_LENT;
         r = h->cap_copy(NS_SLOT_NAMES + (unsigned)i, *lent, HM_RIGHT_CALL | HM_RIGHT_GRANT);
         if (r == -HM_EEXIST && h->cap_delete(*lent) == 0)

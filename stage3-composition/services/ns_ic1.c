@@ -14,9 +14,6 @@
  * - no blocking: a domain runs with interrupts masked on a per-CPU stack,
  *   so NS_WAIT is answered at once and the library asks again
  *   (user/lib/ns.c);
- * - no sweep of gone capabilities (ns_sweep()): when a server ends, the
- *   kernel deletes the capabilities to its services in the tables it
- *   keeps for domains, as it does in its own name table.
  */
 #include <stdbool.h>
 #include <stdint.h>

@@ -47,11 +47,5 @@ void ns_init(const struct ns_host *host);
 /** One request (ns_proto.h).  A call's grant (m->grant) is the server's
  *  for the call only; what it keeps it copies. */
 long ns_handle(struct hm_msg *m);
-/** Delete the capabilities of services that are gone: their names are
- *  free at once, but their objects are held until this runs (a process
- *  calls it every NS_SWEEP_MS; for a domain the kernel deletes them when
- *  their server ends). */
-void ns_sweep(void);
-#define NS_SWEEP_MS 50
 
 #endif

@@ -6,8 +6,9 @@
  * and the kernel's own services (the kernel cannot call a process, so what
  * it publishes stays with it).  Its capabilities are the process's own;
  * NS_WAIT callers sleep on a notification signalled at each publish and
- * every TICK_MS by the kernel's timer; its main thread sweeps gone
- * capabilities every NS_SWEEP_MS.
+ * every TICK_MS by the kernel's timer.  The kernel started it as one of
+ * its name holders (kernel/placement.c): when a publisher ends, the kernel
+ * deletes the capabilities to its services here.
  *
  * Started as "wait <name>" it is instead a client: it waits until the name
  * is published and exits 0 (or 1 after 2 s).  This is how the kernel
@@ -101,8 +102,6 @@ int main(const char *arg, unsigned long len)
         return 1;
     }
     hm_notify_create(SLOT_WAIT);
-    for (;;) {
-        hm_notify_wait(SLOT_WAIT, NS_SWEEP_MS * HM_NS_PER_MS);
-        ns_sweep();
-    }
+    for (;;) /* the calls come on their callers' threads */
+        hm_notify_wait(SLOT_WAIT, 0);
 }

@@ -218,18 +218,54 @@ uint64_t ipc_stack_pages(const struct service *s)
     return popcount(READ_ONCE(s->mapped)) * (s->stack_size / PAGE_SIZE);
 }
 
-uint64_t ipc_published_stack_pages(void)
+/* Name holders (ipc.h): processes that hold services' capabilities by
+ * name for others, besides the kernel's own table. */
+#define NAME_HOLDERS 4
+static struct proc *name_holders[NAME_HOLDERS]; /* under cap_lock; each held (proc->holds) */
+static unsigned nname_holders;
+
+int ipc_name_holder_add(struct proc *p)
+{
+    int err = -HM_ENOSPC;
+    spin_lock(&cap_lock);
+    for (unsigned h = 0; h < nname_holders; h++)
+        if (name_holders[h] == p)
+            err = -HM_EEXIST;
+    if (err == -HM_ENOSPC && nname_holders < NAME_HOLDERS) {
+        name_holders[nname_holders++] = p;
+        p->holds++;
+        err = 0;
+    }
+    spin_unlock(&cap_lock);
+    return err;
+}
+
+/* Pages of the call stacks of the services in cs not counted yet in this
+ * count (a service may be named in several slots and tables). */
+static uint64_t stack_pages_in(const struct cspace *cs, unsigned gen)
 {
     uint64_t n = 0;
-    spin_lock(&cap_lock);
-    for (unsigned i = 0; names_ready && i < NAMES; i++) {
-        const struct service *s = (const struct service *)name_slots[i].obj;
-        if (s && !s->ic0)
-            n += ipc_stack_pages(s);
+    for (unsigned i = 0; cs->slots && i < cs->nslots; i++) {
+        struct kobj *o = cs->slots[i].obj;
+        struct service *s = (struct service *)o;
+        if (!o || o->type != HM_CAP_SERVICE || s->ic0 || s->counted == gen)
+            continue;
+        s->counted = gen;
+        n += ipc_stack_pages(s);
     }
-#ifdef CONFIG_STAGE2
-    n += ic1_caps_stack_pages_locked(); /* published in a name server's domain (stage 3) */
-#endif
+    return n;
+}
+
+uint64_t ipc_published_stack_pages(void)
+{
+    static unsigned gen;
+    uint64_t n = 0;
+    spin_lock(&cap_lock);
+    gen++;
+    if (names_ready)
+        n += stack_pages_in(&name_cs, gen);
+    for (unsigned h = 0; h < nname_holders; h++)
+        n += stack_pages_in(&name_holders[h]->cs, gen);
     spin_unlock(&cap_lock);
     return n;
 }
@@ -515,6 +551,16 @@ fail:
     return err;
 }
 
+/* The capabilities in cs to the services of server p go (cap_lock held). */
+static void forget_in(struct cspace *cs, struct proc *p)
+{
+    for (unsigned i = 0; cs->slots && i < cs->nslots; i++) {
+        struct kobj *o = cs->slots[i].obj;
+        if (o && o->type == HM_CAP_SERVICE && ((struct service *)o)->server == p)
+            cap_delete(cs, i, &kobj_cap_ops);
+    }
+}
+
 static void names_forget(struct proc *p)
 {
     spin_lock(&cap_lock);
@@ -523,14 +569,16 @@ static void names_forget(struct proc *p)
         reclaimer = NULL; /* its hold is dropped below */
     else
         mm = NULL;
-    for (unsigned i = 0; names_ready && i < NAMES; i++) {
-        struct kobj *o = name_slots[i].obj;
-        if (o && ((struct service *)o)->server == p)
-            cap_delete(&name_cs, i, &kobj_cap_ops);
+    if (names_ready)
+        forget_in(&name_cs, p);
+    for (unsigned h = 0; h < nname_holders;) {
+        if (name_holders[h] == p) { /* a holder that ends (its table is gone already) */
+            name_holders[h] = name_holders[--nname_holders];
+            p->holds--; /* (p is not dead yet: its exit holds it) */
+        } else {
+            forget_in(&name_holders[h++]->cs, p);
+        }
     }
-#ifdef CONFIG_STAGE2
-    ic1_caps_forget_locked(p); /* the same in the tables it keeps for IC1 domains */
-#endif
     cap_unlock();
     if (mm)
         svc_put(mm);

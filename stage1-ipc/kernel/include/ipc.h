@@ -51,6 +51,7 @@ struct service {
     bool work_queued;
     struct list work_node; /* on the pool worker's list */
     unsigned id;
+    unsigned counted;              /* ipc_published_stack_pages()'s, under cap_lock */
     const struct ic0_service *ic0; /* stage 2: served in the kernel (IC0, or IC1 behind its gate) */
 };
 
@@ -63,6 +64,18 @@ uint64_t ipc_stack_pages(const struct service *s);
 /** Pages of the call stacks published services have mapped now (their
  *  pools grow and shrink with the load: the leak checks leave them out). */
 uint64_t ipc_published_stack_pages(void);
+/**
+ * ipc_name_holder_add - let p hold services' capabilities by name for
+ * others, as the kernel's name table does: a name server (stage 3's, in a
+ * process, or the table the kernel keeps for one in a stage-2 domain).
+ * When a server ends, the kernel deletes the capabilities to its services
+ * in p's table as it forgets its names in its own: at once, so that the
+ * server's objects and memory go with it rather than when p next looks
+ * (p sees an empty slot).  The leak checks count the call stacks of the
+ * services named there as those of published ones.  p is held until it
+ * ends.  0, -HM_EEXIST (p holds names already), -HM_ENOSPC (four do).
+ */
+int ipc_name_holder_add(struct proc *p);
 /** A reply's grant word (x5's upper half, HM_GRANT()): a copy of the
  *  server's capability into the first free slot of the caller's grant
  *  range, *gdst (sys_reply's rules; stage 2's IC1 domains that hold

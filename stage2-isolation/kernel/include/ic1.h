@@ -138,21 +138,13 @@ struct ic1_domain *ic1_find(const char *name);
  * d's reply may grant one back (a grant word in m->len's upper half), and
  * d works on its table through the in-kernel service "ic1cap"
  * (services/ic1cap.h).  A restart of d empties the table, and a server's
- * end deletes the capabilities to its services (ic1_caps_forget_locked():
- * d cannot be told).  0, -HM_EINVAL (holder's table not set up, or d has
- * one already), -HM_ENOSPC (four domains hold capabilities already).
+ * end deletes the capabilities to its services (d cannot be told: the
+ * holder is one of stage 1's name holders, ipc_name_holder_add()).  0,
+ * -HM_EINVAL (holder's table not set up, or d or holder has one
+ * already), -HM_ENOSPC (four name holders already).
  */
 struct proc;
 int ic1_give_caps(struct ic1_domain *d, struct proc *holder);
-/** A server ended (cap_lock held): the capabilities to its services in
- *  the tables the kernel keeps for domains go, as its names in the
- *  kernel's table do. */
-void ic1_caps_forget_locked(struct proc *server);
-/** The call stacks (pages) of the services named in those tables, each
- *  counted once (cap_lock held): a name server's publishers, which
- *  ipc_published_stack_pages() counts as it counts those of the kernel's
- *  own table. */
-uint64_t ic1_caps_stack_pages_locked(void);
 /** For an in-kernel service called from a domain: copy the NUL-terminated
  *  name at `name`, in the calling domain's image or stack, to out.  0, or
  *  -HM_EFAULT (not the caller's memory, or longer than HM_NAME_MAX). */

@@ -7,11 +7,14 @@
 
 #include <kernel.h>
 
+struct proc;
 /** Start program `prog` (an initramfs path) as an IC2 service with `arg`
  *  as its argument (NULL: `names`), and wait, at most 2 s, until it has
  *  published the last of `names` (space-separated); the log says how it
- *  went.  Stage 3's process manager takes over from there. */
-void stage2_start_ic2(const char *prog, const char *arg, const char *names);
+ *  went.  Stage 3's process manager takes over from there.  With `out`,
+ *  *out is the process, held (proc_put() it), or NULL if it did not
+ *  start. */
+void stage2_start_ic2(const char *prog, const char *arg, const char *names, struct proc **out);
 
 /** Until `name` is published, at most 2 s (yielding the CPU meanwhile: the
  *  service being waited for may need it); whether it is. */

@@ -97,12 +97,17 @@ UTEST(ns_bad_requests_get_errors)
     UT_ASSERT_EQ(hm_name_lookup("no-such-name", SLOT_FOUND + 200), -HM_ENOENT);
 }
 
-/* A publisher that ends takes its name with it, and the name is free. */
+/* A publisher that ends takes its name with it, and the name is free; and
+ * nothing of it is left once it has ended, not even the name service's
+ * copy of its capability (which would hold its service and memory). */
 UTEST(ns_a_dead_publishers_name_goes)
 {
     char name[24], arg[40];
     fresh(name, sizeof(name), "nsd");
     snprintf(arg, sizeof(arg), "echo %s", name);
+    hm_name_lookup("no-such-name", SLOT_FOUND); /* the library's connection, if any, made now */
+    struct ut_usage before, after;
+    ut_usage_settled(&before);
     UT_ASSERT_EQ(hm_spawn("/bin/ipcsrv1", arg, SLOT_SRV), 0);
     UT_ASSERT_EQ(hm_name_wait(name, 2000), 0);
     UT_ASSERT_EQ(hm_name_lookup(name, SLOT_FOUND), 0);
@@ -111,6 +116,10 @@ UTEST(ns_a_dead_publishers_name_goes)
     UT_ASSERT(hm_cap_info(SLOT_FOUND) & HM_CAP_INFO_GONE);
     UT_ASSERT_EQ(hm_cap_delete(SLOT_FOUND), 0);
     UT_ASSERT_EQ(hm_name_lookup(name, SLOT_FOUND), -HM_ENOENT);
+    UT_ASSERT_EQ(hm_cap_delete(SLOT_SRV), 0);
+    ut_usage_settled(&after); /* at once: not after a sweep of the name server's */
+    UT_ASSERT_EQ(after.kobjs, before.kobjs);
+    UT_ASSERT_EQ(after.free_frames, before.free_frames);
     UT_ASSERT_EQ(hm_service_register(add_one, 16384, 0, SLOT_MYSVC), 0);
     UT_ASSERT_EQ(hm_name_publish(name, SLOT_MYSVC), 0);
     UT_ASSERT(hm_cap_revoke(SLOT_MYSVC) >= 1);
