@@ -81,7 +81,11 @@ def test_smoke_every_benchmark_reports(suite, tmp_path):
     assert not out["malformed"] and not out["duplicates"], text
     got = {(x["bench"], x["variant"]) for x in out["results"]}
     assert got == EXPECTED, f"missing {EXPECTED - got}, unexpected {got - EXPECTED}"
-    assert all(x["value"] > 0 for x in out["results"]), text
+    # lat_ctx's figures are differences (the ring's trip minus the overhead
+    # loop's): in a smoke run's few trips, timed by the host's clock under
+    # qemu-user, the difference can come out at or below zero, reported 0.
+    assert all(x["value"] > 0 or (x["bench"] == "lat_ctx" and x["value"] == 0)
+               for x in out["results"]), text
     assert out["done"] == (15, 0)
     assert r.elapsed < 30, f"the smoke run took {r.elapsed:.1f} s"
 
