@@ -122,10 +122,23 @@ mmsrv-cflags := -DMM_CLASS=2 $(if $(filter 1,$(TEST)),-DMM_TEST_OPS)
 endif
 
 # The process manager: spawn, wait, kill, and it keeps the system services
-# it starts (the file system in IC2) running.  In IC2 (/bin/pmsrv), or in
-# the kernel (CONFIG_PM_IC0).
+# it starts (the file system in IC2) running.  In IC2 (/bin/pmsrv), in
+# the kernel (CONFIG_PM_IC0) or in a domain (CONFIG_PM_IC1).
 ifeq ($(CONFIG_PM_IC0),y)
-kernel-y += $(S3)/kernel/pm_ic0.c
+kernel-y += $(S3)/kernel/pm_ic0.c $(S3)/kernel/pm_spawn.c
+else ifeq ($(CONFIG_PM_IC1),y)
+# In a domain of its own (CONFIG_PM_IC1) at the slot after the name
+# server's, with a page of buffer window per CPU (a request), and a second
+# entry for its keepers (kernel threads lent to it: kernel/pm_ic1.c).
+kernel-y += $(S3)/kernel/pm_ic1.c $(S3)/kernel/pm_spawn.c
+pm-ic1-src := $(S3)/services/pm_ic1.c
+$(eval $(call s3-ic1-group,pm,the process manager's domain))
+$(pm-ic1-parts): IC1_CFLAGS_EXTRA := -I$(S3)/kernel/include/uapi
+pm-ic1-entry := pm_ic1_handle
+pm-ic1-entries := pm_ic1_keep
+pm-ic1-base := 0xffffffff18000000
+pm-ic1-buf := 4096
+$(eval $(call ic1-image,pm))
 else
 user-progs += pmsrv
 pmsrv-src := $(S3)/user/pmsrv.c

@@ -23,6 +23,7 @@
 #include <uapi/hm/syscall.h>
 #include <arch/spinlock.h>
 #include "../services/ic1mem.h"
+#include "../services/svc_wait.h"
 
 #define IC1_WINDOW_BASE 0xffffffff00000000ul /* 1 GiB, below the kernel image (arch/mmu.h) */
 #define IC1_WINDOW_SIZE (1ul * GiB)
@@ -610,16 +611,80 @@ static long enter_domain(struct ic1_cpu *c, unsigned cpu, struct ic1_domain *cal
     return status;
 }
 
-long ic1_call_entry(struct ic1_domain *d, hm_handler_t entry, struct hm_msg *m)
+/* What a domain that asked to wait (svc_wait(), services/svc.h) waits
+ * for, on the caller's thread, out of the domain: 0 once it has happened,
+ * or -HM_EINTR (the caller is being killed), -HM_EBADCAP / -HM_ETYPE /
+ * -HM_EINVAL (nothing to wait for there). */
+static long wait_for(struct ic1_domain *d, uint64_t what, uint64_t arg)
+{
+    if (what == SVC_WAIT_PROC) {
+        struct cap *c;
+        struct proc *p = NULL;
+        spin_lock(&cap_lock);
+        int err = cap_lookup(&d->caps->cs, arg > UINT32_MAX ? UINT32_MAX : (unsigned)arg,
+                             HM_CAP_PROCESS, 0, &c);
+        if (err == 0) {
+            p = (struct proc *)c->obj;
+            p->holds++;
+        }
+        spin_unlock(&cap_lock);
+        if (err < 0)
+            return err;
+        int st = proc_wait(p);
+        proc_put(p);
+        return st < 0 ? st : 0;
+    }
+    if (what == SVC_WAIT_DOMAIN) {
+        const struct ic0_service *t = ic0_service_at((long)arg);
+        return t && t->ic1 && t->ic1 != d ? ic1_wait_stopped(t->ic1) : -HM_EINVAL;
+    }
+    return -HM_EINVAL;
+}
+
+/* One call into d from kernel code (not from a domain's, whose gate calls
+ * enter_domain() itself), with this CPU's IRQs masked meanwhile. */
+static __attribute__((always_inline)) inline long
+call_once(struct ic1_domain *d, hm_handler_t entry, struct hm_msg *m, bool *nested)
 {
     uint64_t daif = read_sysreg(daif);
     irq_disable();
     unsigned cpu = this_cpu()->id;
     struct ic1_cpu *c = &ic1_cpu[cpu];
     /* c->running is set when an IC1 service called an IC0 one that calls d */
+    *nested = c->running != NULL;
     long status = enter_domain(c, cpu, c->running, d, entry, m);
     write_sysreg(daif, daif);
     return status;
+}
+
+/* The same into a domain that holds capabilities, which may ask to wait:
+ * the request is kept to make again after each wait. */
+static __attribute__((noinline)) long call_waiting(struct ic1_domain *d, hm_handler_t entry,
+                                                   struct hm_msg *m)
+{
+    const struct hm_msg req = *m;
+    for (;;) {
+        bool nested;
+        long status = call_once(d, entry, m, &nested);
+        if (status != SVC_WAIT)
+            return status;
+        /* a thread called from a domain cannot block (it is on that
+         * domain's per-CPU stack); any other may */
+        if (nested)
+            return -HM_EAGAIN;
+        long err = wait_for(d, m->w[0], m->w[1]);
+        if (err < 0)
+            return err;
+        *m = req;
+    }
+}
+
+long ic1_call_entry(struct ic1_domain *d, hm_handler_t entry, struct hm_msg *m)
+{
+    if (unlikely(d->caps))
+        return call_waiting(d, entry, m);
+    bool nested;
+    return call_once(d, entry, m, &nested); /* (no capabilities: its SVC_WAIT is no request) */
 }
 
 long ic1_call(struct ic1_domain *d, struct hm_msg *m)

@@ -23,6 +23,8 @@
 
 long svc_lookup(const char *name);
 
+#include "svc_wait.h"
+
 #ifdef SVC_IC1
 /* In an IC1 domain: whether the kernel has stopped it (a fault in it on
  * another CPU).  A domain's code that waits for something another CPU in

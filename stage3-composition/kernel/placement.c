@@ -21,7 +21,7 @@
 #include <ipc.h>
 #include <pager.h>
 #include <placement.h>
-#include <pm_ic0.h>
+#include <pm_kernel.h>
 #include <printk.h>
 #include <proc.h>
 #include <string.h>
@@ -159,9 +159,12 @@ void stage3_start_services(void)
     stage2_start_ic1(&ic1_image_mm, &mm_domain, "mm", 0);
 #endif
     /* The process manager starts (and keeps) the services, and publishes
-     * "pm" once they are up: a program (IC2), or the kernel's (IC0). */
+     * "pm" once they are up: a program (IC2), the kernel's (IC0) or a
+     * domain (IC1). */
 #ifdef CONFIG_PM_IC0
     stage3_start_pm_ic0(KEEP);
+#elif defined(CONFIG_PM_IC1)
+    stage3_start_pm_ic1(KEEP);
 #else
     stage2_start_ic2("/bin/pmsrv", KEEP, "pm", NULL);
 #endif

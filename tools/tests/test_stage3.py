@@ -152,19 +152,26 @@ def test_all_suites_pass_with_a_separated_memory_manager_in_ic0(harness, fs):
     _suites_pass(harness, r, token, "fs_test.c", "mm_test.c", "reclaim_test.c", "pm_test.c")
 
 
-def test_all_suites_pass_with_the_process_manager_in_ic0(harness):
-    """The process manager served by the kernel (CONFIG_PM_IC0) beside a
-    file system in IC1 and a memory manager in IC2: it spawns programs of
-    the initramfs and of the file system (read through the in-kernel "fs"),
-    waits and kills for its clients, and its kernel threads keep both
+@pytest.mark.parametrize("cls", [0, 1])
+def test_all_suites_pass_with_the_process_manager_in_kernel_space(harness, cls):
+    """The process manager beside a file system in IC1 and a memory manager
+    in IC2, served by the kernel (CONFIG_PM_IC0) or by a domain
+    (CONFIG_PM_IC1, its children capabilities in the table the kernel
+    keeps for it, a PM_WAIT on a running child waiting out of the domain:
+    stage 2's svc_wait()).  It spawns programs of the initramfs and of the
+    file system (read through the in-kernel "fs"), waits and kills for its
+    clients, and kernel threads (in IC1 lent to the domain) keep both
     services: the fs crash test's domain and the mm crash test's process
     are started again."""
-    if not (harness.repo / "stage3-composition/kernel/pm_ic0.c").exists():
-        pytest.skip("stage 3 has no process manager in IC0")
-    r, token = _boot_variant(harness, "pm-ic0",
-                             "CONFIG_FS_IC1=y CONFIG_PM_IC0=y CONFIG_CLASS_MATRIX=n")
+    src = ["kernel/pm_ic0.c", "services/pm_ic1.c"][cls]
+    if not (harness.repo / "stage3-composition" / src).exists():
+        pytest.skip(f"stage 3 has no process manager in IC{cls}")
+    r, token = _boot_variant(harness, f"pm-ic{cls}",
+                             f"CONFIG_FS_IC1=y CONFIG_PM_IC{cls}=y CONFIG_CLASS_MATRIX=n")
     log = "\n".join(r.last_lines(40))
-    assert "pm: the process manager is in IC0" in r.text, log
+    assert f"pm: the process manager is in IC{cls}" in r.text, log
+    if cls == 1:
+        assert "stage2: service pm in IC1 (domain pm at 0xffffffff18000000)" in r.text, log
     assert "/bin/pmsrv" not in r.text, log
     assert "pm: fs (IC1) stopped; started again" in r.text, log
     assert re.search(r"pm: /bin/mmsrv \(mm\) ended with status \d+; started again", r.text), log
@@ -229,11 +236,11 @@ def test_all_suites_pass_with_the_name_server_in_a_domain(harness):
                  "pm_test.c")
 
 
-@pytest.mark.parametrize("config", ["MM_IC0", "MM_IC1", "PM_IC0"])
+@pytest.mark.parametrize("config", ["MM_IC0", "MM_IC1", "PM_IC0", "PM_IC1"])
 def test_a_service_that_calls_the_file_system_from_the_kernel_beside_an_ic2_one_is_refused(
         harness, config):
-    """The memory manager in IC0 or IC1, or the process manager in IC0,
-    needs the file system in the kernel's reach (IC0 or IC1): neither the
+    """The memory manager in IC0 or IC1, or the process manager in IC0 or
+    IC1, needs the file system in the kernel's reach (IC0 or IC1): neither the
     kernel nor a domain can call a process."""
     b = run(["make", "-s", "kernel", "STAGE=3", f"VARIANT={config.lower()}-refused",
              f"KCONFIG=CONFIG_{config}=y"], 120, cwd=harness.repo)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * pm_test.c - the process manager (user/pmsrv.c): spawn, wait and kill
- * programs of the initramfs for a client, bad requests getting errors, and
- * the system services it keeps.
+ * pm_test.c - the process manager, wherever it is placed (user/pmsrv.c,
+ * kernel/pm_ic0.c, services/pm_ic1.c): spawn, wait and kill programs of
+ * the initramfs and the file system for a client, bad requests getting
+ * errors, and the system services it keeps.
  */
 #include <string.h>
 #include "hm.h"
@@ -14,6 +15,7 @@
 
 #define SLOT_SVC UT_SLOT_FIRST
 #define SLOT_CONN (UT_SLOT_FIRST + 1)
+#define SLOT_THREAD (UT_SLOT_FIRST + 2)
 
 static char *conn_buf; /* this test's connection's buffer */
 
@@ -114,6 +116,33 @@ UTEST(pm_kill_and_faults)
     UT_ASSERT(st >= 0 && (st & HM_EXIT_KILLED)); /* killed by the kernel, reported */
 }
 
+static volatile long waited;
+
+static void waiter(void *child)
+{
+    waited = pm(PM_WAIT, (uint64_t)(uintptr_t)child, NULL, NULL, NULL);
+}
+
+/* A wait for a child that is running blocks until it ends (in IC1 out of
+ * the domain, which is called again then: stage 2's svc_wait()). */
+UTEST(pm_wait_blocks_until_the_child_ends)
+{
+    setup();
+    long c = pm(PM_SPAWN, 0, "/bin/fault1", "sleep", NULL);
+    UT_ASSERT(c >= 0);
+    waited = 1;
+    UT_ASSERT_EQ(hm_thread_spawn(waiter, (void *)(uintptr_t)c, -1, SLOT_THREAD), 0);
+    hm_sleep_ns(20 * HM_NS_PER_MS); /* in its wait by then */
+    UT_ASSERT_EQ(waited, 1);
+    struct hm_msg m;
+    UT_ASSERT_EQ(pm(PM_INFO, (uint64_t)c, NULL, NULL, &m), 0);
+    UT_ASSERT_EQ(m.w[0], 1); /* alive */
+    UT_ASSERT_EQ(pm(PM_KILL, (uint64_t)c, NULL, NULL, NULL), 0);
+    UT_ASSERT_EQ(hm_thread_reap(SLOT_THREAD, 2000 * HM_NS_PER_MS), 0);
+    UT_ASSERT_EQ(waited, HM_EXIT_KILLED | HM_KILL_BY_CAP);
+    UT_ASSERT_EQ(pm(PM_WAIT, (uint64_t)c, NULL, NULL, NULL), -HM_EINVAL); /* reaped */
+}
+
 UTEST(pm_bad_requests)
 {
     setup();
@@ -151,16 +180,16 @@ UTEST(pm_keeps_the_file_system)
  * restarted, and a running domain is never reset from outside. */
 UTEST(pm_domain_calls_refuse_bad_input)
 {
-    const char *fs = "fs", *none = "nosuch", *pmname = "pm";
+    const char *fs = "fs", *none = "nosuch", *ic0 = "ic1cap";
     UT_ASSERT_EQ(hm_syscall2(HM_SYS_DOMAIN_WAIT, 0, 2), -HM_EFAULT);
     UT_ASSERT_EQ(hm_syscall2(HM_SYS_DOMAIN_RESTART, (uintptr_t)HM_USER_TOP, 2), -HM_EFAULT);
     UT_ASSERT_EQ(hm_syscall2(HM_SYS_DOMAIN_WAIT, (uintptr_t)fs, 0), -HM_EINVAL);
     UT_ASSERT_EQ(hm_syscall2(HM_SYS_DOMAIN_WAIT, (uintptr_t)fs, HM_NAME_MAX + 1), -HM_EINVAL);
     UT_ASSERT_EQ(hm_syscall2(HM_SYS_DOMAIN_WAIT, (uintptr_t)none, strlen(none)), -HM_ENOENT);
     UT_ASSERT_EQ(hm_syscall2(HM_SYS_DOMAIN_RESTART, (uintptr_t)none, strlen(none)), -HM_ENOENT);
-    /* a process, not a domain */
-    UT_ASSERT_EQ(hm_syscall2(HM_SYS_DOMAIN_WAIT, (uintptr_t)pmname, 2), -HM_ENOENT);
-    UT_ASSERT_EQ(hm_syscall2(HM_SYS_DOMAIN_RESTART, (uintptr_t)pmname, 2), -HM_ENOENT);
+    /* a service of the kernel's, not a domain (stage 2's, in every build) */
+    UT_ASSERT_EQ(hm_syscall2(HM_SYS_DOMAIN_WAIT, (uintptr_t)ic0, strlen(ic0)), -HM_ENOENT);
+    UT_ASSERT_EQ(hm_syscall2(HM_SYS_DOMAIN_RESTART, (uintptr_t)ic0, strlen(ic0)), -HM_ENOENT);
     /* the file system: a running domain is not reset; elsewhere, no domain */
     long r = hm_syscall2(HM_SYS_DOMAIN_RESTART, (uintptr_t)fs, 2);
     UT_ASSERT_EQ(r, fs_isolation_class() == 1 ? -HM_EBUSY : -HM_ENOENT);
