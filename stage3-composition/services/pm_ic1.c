@@ -273,14 +273,14 @@ static long keep_again(unsigned i)
         return 0; /* (still running) */
     c->restarts++;
     long r = start(i);
-    char what[HM_NAME_MAX];
+    char what[HM_NAME_MAX]; /* "path (name)", or the path if that is too long */
     uint64_t lp = str_len(c->path), ln = str_len(c->name);
-    if (lp + ln + 4 >= sizeof(what))
-        ln = 0;
     str_set(what, c->path, lp);
-    str_set(what + lp, " (", 2);
-    str_set(what + lp + 2, c->name, ln);
-    str_set(what + lp + 2 + ln, ")", 1);
+    if (lp + ln + 3 < sizeof(what)) {
+        str_set(what + lp, " (", 2);
+        str_set(what + lp + 2, c->name, ln);
+        str_set(what + lp + 2 + ln, ")", 1);
+    }
     say(what, " ended with status ", st, r == 0 ? "; started again" : "; started again - failed");
     return r;
 }
