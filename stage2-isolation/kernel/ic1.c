@@ -618,16 +618,8 @@ static long enter_domain(struct ic1_cpu *c, unsigned cpu, struct ic1_domain *cal
 static long wait_for(struct ic1_domain *d, uint64_t what, uint64_t arg)
 {
     if (what == SVC_WAIT_PROC) {
-        struct cap *c;
-        struct proc *p = NULL;
-        spin_lock(&cap_lock);
-        int err = cap_lookup(&d->caps->cs, arg > UINT32_MAX ? UINT32_MAX : (unsigned)arg,
-                             HM_CAP_PROCESS, 0, &c);
-        if (err == 0) {
-            p = (struct proc *)c->obj;
-            p->holds++;
-        }
-        spin_unlock(&cap_lock);
+        struct proc *p;
+        int err = hold_proc(d->caps, arg, 0, &p);
         if (err < 0)
             return err;
         int st = proc_wait(p);
@@ -779,8 +771,8 @@ static bool in_domain(const struct ic1_domain *d, const struct ic1_cpu *c, uint6
            p - lo <= IC1_STACK_SIZE - size;
 }
 
-/* Through ic1_gate_lookup_entry: svc_lookup() for the domain; the name,
- * in the domain's memory, is read a byte at a time within it. */
+/* (ic1.h) The name is read a byte at a time, each checked to be the
+ * calling domain's. */
 long ic1_name_from_caller(const char *name, char out[HM_NAME_MAX + 1])
 {
     struct ic1_cpu *c = &ic1_cpu[this_cpu()->id];
@@ -793,6 +785,7 @@ long ic1_name_from_caller(const char *name, char out[HM_NAME_MAX + 1])
     }
 }
 
+/* Through ic1_gate_lookup_entry: svc_lookup() for the domain. */
 long ic1_gate_lookup(const char *name)
 {
     char k[HM_NAME_MAX + 1];

@@ -53,20 +53,6 @@ static unsigned slot_of(uint64_t v)
     return v > UINT32_MAX ? UINT32_MAX : (unsigned)v;
 }
 
-/* The process in the domain's slot, held (proc_put() after). */
-static int hold_child(uint64_t slot, struct proc **out)
-{
-    struct cap *c;
-    spin_lock(&cap_lock);
-    int err = cap_lookup(&holder.cs, slot_of(slot), HM_CAP_PROCESS, 0, &c);
-    if (err == 0) {
-        *out = (struct proc *)c->obj;
-        (*out)->holds++;
-    }
-    spin_unlock(&cap_lock);
-    return err;
-}
-
 /* The IC1 domain behind in-kernel service handle h, not the caller's. */
 static struct ic1_domain *domain_at(uint64_t h)
 {
@@ -120,7 +106,7 @@ static long pmk_handle(struct hm_msg *m)
     case PMK_SPAWN:
         return spawn(m->w[1], m->w[2], m->w[3]);
     case PMK_STATUS:
-        r = hold_child(m->w[1], &p);
+        r = hold_proc(&holder, m->w[1], 0, &p);
         if (r < 0)
             return r;
         spin_lock(&cap_lock); /* (proc_exit sets `dead` under it, after the status) */
@@ -129,7 +115,7 @@ static long pmk_handle(struct hm_msg *m)
         proc_put(p);
         return r;
     case PMK_KILL:
-        r = hold_child(m->w[1], &p);
+        r = hold_proc(&holder, m->w[1], 0, &p);
         if (r == 0) {
             proc_kill(p, HM_EXIT_KILLED | HM_KILL_BY_CAP);
             proc_put(p);

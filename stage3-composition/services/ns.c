@@ -22,28 +22,13 @@
 #include <stddef.h>
 #include <hm/syscall.h>
 #include "ns_service.h"
+#include "svc_str.h"
 
 _Static_assert(NS_SLOT_LENT + NS_LENT <= HM_IPC_GRANT_SLOT_BASE, "slots below the grant range");
 
 static const struct ns_host *h;
 static char names[NS_NAMES][HM_NAME_MAX + 1]; /* "" : a free entry */
 static unsigned lent_next;
-
-/* (a domain links no C library) */
-static size_t name_len(const char *s)
-{
-    size_t n = 0;
-    while (s[n])
-        n++;
-    return n;
-}
-
-static bool name_eq(const char *a, const char *b)
-{
-    while (*a && *a == *b)
-        a++, b++;
-    return *a == *b;
-}
 
 void ns_init(const struct ns_host *host)
 {
@@ -63,7 +48,7 @@ static long name_of(const struct hm_msg *m, char *name)
     for (size_t i = 0; i < m->len; i++)
         name[i] = b[i];
     name[m->len] = 0;
-    return name_len(name) == m->len ? 0 : -HM_EINVAL;
+    return svc_strlen(name) == m->len ? 0 : -HM_EINVAL;
 }
 
 /* A capability that is there, to a service that is not gone. */
@@ -82,7 +67,7 @@ static bool live(unsigned i)
 static int find_locked(const char *name)
 {
     for (unsigned i = 0; i < NS_NAMES; i++)
-        if (name_eq(names[i], name) && live(i))
+        if (svc_streq(names[i], name) && live(i))
             return (int)i;
     return -1;
 }

@@ -29,6 +29,7 @@
 #include "ic1_host.h"
 #include "pm_proto.h"
 #include "pmk.h"
+#include "svc_str.h"
 
 /* ic1_host.h's lock (the rest of ic1_host.c is not linked into this domain) */
 volatile uint32_t ic1_lock;
@@ -46,14 +47,6 @@ static long h_pmk = -1, h_cap = -1;
 static bool ready;
 
 /* ---- helpers (a domain links no C library) ------------------------------------- */
-
-static uint64_t str_len(const char *s)
-{
-    uint64_t n = 0;
-    while (s[n])
-        n++;
-    return n;
-}
 
 /* n bytes of src to dst (n < HM_NAME_MAX), NUL-terminated */
 static void str_set(char *dst, const volatile char *src, uint64_t n)
@@ -80,7 +73,7 @@ static void say(const char *a, const char *b, long n, const char *c)
         num[--i] = (char)('0' + n % 10);
     while ((n /= 10) > 0 && i > 0);
     char ab[2 * HM_NAME_MAX];
-    uint64_t la = str_len(a), lb = str_len(b);
+    uint64_t la = svc_strlen(a), lb = svc_strlen(b);
     if (la + lb >= HM_NAME_MAX) /* (pmk takes strings shorter than that) */
         lb = 0;
     str_set(ab, a, la);
@@ -214,13 +207,9 @@ static long pm_handle_locked(struct hm_msg *m)
 /* The kept entry named `name`, or -1. */
 static int kept_named(const char *name)
 {
-    for (unsigned i = 0; i < PM_CHILDREN; i++) {
-        const char *a = children[i].name, *b = name;
-        while (*a && *a == *b)
-            a++, b++;
-        if (children[i].used && children[i].kept && *a == *b)
+    for (unsigned i = 0; i < PM_CHILDREN; i++)
+        if (children[i].used && children[i].kept && svc_streq(children[i].name, name))
             return (int)i;
-    }
     return -1;
 }
 
@@ -274,7 +263,7 @@ static long keep_again(unsigned i)
     c->restarts++;
     long r = start(i);
     char what[HM_NAME_MAX]; /* "path (name)", or the path if that is too long */
-    uint64_t lp = str_len(c->path), ln = str_len(c->name);
+    uint64_t lp = svc_strlen(c->path), ln = svc_strlen(c->name);
     str_set(what, c->path, lp);
     if (lp + ln + 3 < sizeof(what)) {
         str_set(what + lp, " (", 2);

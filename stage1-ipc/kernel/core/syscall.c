@@ -109,8 +109,7 @@ int give_child(struct proc *p, unsigned slot, struct proc *child)
     return err;
 }
 
-/* Look up a process capability and hold the process (proc_put() after). */
-static int hold_proc(struct proc *p, uint64_t slot, unsigned rights, struct proc **out)
+int hold_proc(struct proc *p, uint64_t slot, unsigned rights, struct proc **out)
 {
     struct cap *c;
     spin_lock(&cap_lock);

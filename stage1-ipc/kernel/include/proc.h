@@ -99,6 +99,9 @@ int user_string(struct proc *p, uint64_t s, uint64_t len, char *buf, size_t max,
  *  takes) in p's slot; if that fails (the slot was taken meanwhile) the
  *  child is killed.  0 or the error. */
 int give_child(struct proc *p, unsigned slot, struct proc *child);
+/** The process named by the capability in p's `slot` (which must carry
+ *  `rights`), held: proc_put() it after.  0, or cap_lookup()'s error. */
+int hold_proc(struct proc *p, uint64_t slot, unsigned rights, struct proc **out);
 /** Drop a kernel hold on p. */
 void proc_put(struct proc *p);
 /** Wait until p is dead; returns its exit status or -HM_EINTR. */
