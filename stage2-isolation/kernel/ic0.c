@@ -55,8 +55,9 @@ int ic0_publish(const struct ic0_service *d)
         ic0_table[ic0_ntable] = d;
         ic0_objects[ic0_ntable] = s;
         /* the gate's fast path enters a domain at its image's entry:
-         * a service with an entry of its own takes the C half */
-        ic0_ic1_targets[ic0_ntable] = d->ic1_entry ? NULL : d->ic1;
+         * a service with an entry of its own takes the C half, and so
+         * does a domain that holds capabilities (ic0_gate_slow_path()) */
+        ic0_ic1_targets[ic0_ntable] = d->ic1_entry || (d->ic1 && d->ic1->caps) ? NULL : d->ic1;
         __atomic_store_n(&ic0_ntable, ic0_ntable + 1, __ATOMIC_RELEASE);
     }
     spin_unlock(&table_lock);
@@ -67,6 +68,15 @@ int ic0_publish(const struct ic0_service *d)
     else
         printk("ic0: service %s linked into the kernel\n", d->name);
     return err;
+}
+
+void ic0_gate_slow_path(const struct ic1_domain *d)
+{
+    spin_lock(&table_lock);
+    for (unsigned i = 0; i < ic0_ntable; i++)
+        if (ic0_ic1_targets[i] == d)
+            __atomic_store_n(&ic0_ic1_targets[i], NULL, __ATOMIC_RELEASE);
+    spin_unlock(&table_lock);
 }
 
 void ic0_init(void)

@@ -684,6 +684,15 @@ long ic1_call(struct ic1_domain *d, struct hm_msg *m)
     return ic1_call_entry(d, NULL, m);
 }
 
+/* A call from a domain cannot wait (its thread is on the calling domain's
+ * stack for this CPU): a callee's request to is refused (svc_wait.h).
+ * Only a domain that holds capabilities asks; another's SVC_WAIT is a
+ * status like any other. */
+static inline long no_wait(const struct ic1_domain *d, long status)
+{
+    return unlikely(status == SVC_WAIT) && d->caps ? -HM_EAGAIN : status;
+}
+
 /* From the domain running on this CPU, through ic1_gate_call_entry
  * (ic1_gate.S) when its fast path does not apply: IRQs and debug
  * exceptions masked, on the kernel stack; m, there too, holds the words
@@ -700,7 +709,7 @@ long ic1_gate_call(long h, struct hm_msg *m)
     m->grant = HM_NO_SLOT;
     m->badge = 0;
     if (t->ic1) /* IC1 -> IC1 */
-        return enter_domain(c, cpu, c->running, t->ic1, t->ic1_entry, m);
+        return no_wait(t->ic1, enter_domain(c, cpu, c->running, t->ic1, t->ic1_entry, m));
     return t->handler(m); /* IC1 -> IC0: a function call */
 }
 
@@ -731,7 +740,8 @@ long ic1_gate_call_buf(long h, struct hm_msg *m, uint64_t va, uint64_t len)
     m->buf = (void *)pa_to_linear(pa);
     m->grant = HM_NO_SLOT;
     m->badge = 0;
-    long status = t->ic1 ? enter_domain(c, cpu, d, t->ic1, t->ic1_entry, m) : t->handler(m);
+    long status = t->ic1 ? no_wait(t->ic1, enter_domain(c, cpu, d, t->ic1, t->ic1_entry, m)) :
+                           t->handler(m);
     if (m->len > len)
         m->len = 0;
     memobj_unhold(o);

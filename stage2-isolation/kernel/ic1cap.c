@@ -27,6 +27,8 @@ int ic1_give_caps(struct ic1_domain *d, struct proc *holder)
     if (r < 0)
         return r == -HM_EEXIST ? -HM_EINVAL : r;
     d->caps = holder;
+    /* a domain's call into d cannot wait: the gate's C half refuses it */
+    ic0_gate_slow_path(d);
     return 0;
 }
 

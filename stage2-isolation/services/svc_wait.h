@@ -14,10 +14,11 @@
  * kernel leaves the domain, blocks the caller's thread until that has
  * happened, and then calls the domain again with the same request, which
  * finds it done.  Only a domain that holds capabilities (ic1_give_caps())
- * may ask, and only a caller that may block waits (a thread calling from
- * the kernel or a process, not from a domain): others get -HM_EAGAIN.  A
- * kill of the caller ends the wait with -HM_EINTR; so the request must
- * change nothing before it asks to wait.
+ * may ask (another's SVC_WAIT is a status like any other), and only a
+ * caller that may block waits: a thread calling from the kernel or a
+ * process.  A call from a domain, directly or through in-kernel services,
+ * gets -HM_EAGAIN instead.  A kill of the caller ends the wait with
+ * -HM_EINTR; so the request must change nothing before it asks to wait.
  */
 #define SVC_WAIT (-4095) /* the status that asks; never a caller's */
 #define SVC_WAIT_PROC 1  /* arg: a process capability's slot in the domain's table: until it ends */

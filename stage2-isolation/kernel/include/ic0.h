@@ -68,6 +68,10 @@ long svc_call_buf(long h, struct hm_msg *m);
  *  if that holds capabilities, NULL otherwise (no grant to the kernel). */
 struct proc;
 struct proc *ic0_cap_holder(const struct ic0_service *d);
+/** Calls from domains into domain d take the gate's C half from now on
+ *  (ic1_give_caps(): there a request to wait is refused, svc_wait.h). */
+struct ic1_domain;
+void ic0_gate_slow_path(const struct ic1_domain *d);
 /** A call with a grant to d's domain (ipc.c's slow path): the caller's
  *  capability is in slot gdst of holder's table (ic0_cap_holder()); the
  *  call as ic0_call_buf() (buf may be NULL) with m->grant = gdst, and the

@@ -23,8 +23,12 @@
 #define PROBE_HEAP 10 /* ic1mem: w[1] = op, w[2] = block; mapped: write its first and last words */
 /* svc_call_buf(w[1], { w[3] >> 32 }, w[3] & 0xffffffff bytes at w[2]) -> status, w[1] = reply's len */
 #define PROBE_GATEBUF 11
+#define PROBE_WAIT_ARM 12 /* the next w[1] PROBE_WAITs ask to wait for (w[2], w[3]) */
+/* armed: ask to wait (svc_wait(), counted); else w[1] += 1 -> the waits asked */
+#define PROBE_WAIT 13
 
 static long calls;
+static uint64_t waits_left, waits_asked, wait_what, wait_arg;
 
 static long deep(volatile long *prev, long n)
 {
@@ -140,6 +144,22 @@ long probe_handle(struct hm_msg *m)
         m->w[1] = b.len;
         return r;
     }
+    case PROBE_WAIT_ARM:
+        waits_left = m->w[1];
+        wait_what = m->w[2];
+        wait_arg = m->w[3];
+        waits_asked = 0;
+        return 0;
+    case PROBE_WAIT:
+        /* the kernel makes the same request again after each wait: only
+         * this domain's own data tells the calls apart */
+        if (waits_left) {
+            waits_left--;
+            waits_asked++;
+            return svc_wait(m, wait_what, wait_arg);
+        }
+        m->w[1] += 1;
+        return (long)waits_asked;
     default:
         return -1;
     }

@@ -21,6 +21,7 @@
 #include "../../services/ic1mem.h"
 #include "../../services/kv.h"
 #include "../../services/relay.h"
+#include "../../services/svc_wait.h"
 
 static struct ic1_domain kv1_own, probe;
 static struct ic1_domain *kv1 = &kv1_own;
@@ -189,6 +190,19 @@ static uint64_t name8(const char *s)
 
 static const struct ic0_service probe_service = { .name = "probe", .ic1 = &probe };
 
+/* The probe as in-kernel service "probe", once (services are never taken back) */
+static long publish_probe(void)
+{
+    static bool published;
+    if (!published) {
+        long r = ic0_publish(&probe_service);
+        if (r < 0)
+            return r;
+        published = true;
+    }
+    return 0;
+}
+
 /* relay1 forwarding to `name`: op, arg1, arg2 -> status, reply w0 */
 static long fwd(struct ic1_domain *relay, const char *name, uint64_t op, uint64_t a1, uint64_t a2,
                 uint64_t *out)
@@ -210,11 +224,7 @@ KTEST(ic1_domain_calls_domain_through_the_gate)
     if (!probe.image)
         KT_ASSERT_EQ(ic1_load(&ic1_image_probe, &probe), 0);
     KT_ASSERT_EQ(ic1_restart(&probe), 0);
-    static bool published;
-    if (!published) {
-        KT_ASSERT_EQ(ic0_publish(&probe_service), 0);
-        published = true;
-    }
+    KT_ASSERT_EQ(publish_probe(), 0);
     uint64_t v = 0;
     /* IC1 -> IC1: relay puts into kv1, the kernel reads it back directly */
     KT_ASSERT_EQ(fwd(relay, "kv1", KV_PUT, 31, 3100, NULL), 0);
@@ -502,4 +512,100 @@ KTEST(ic1_domain_heap_grows_and_shrinks)
     keep->maps = 1;
     spin_unlock(&cap_lock);
     memobj_unhold(keep); /* freed */
+}
+
+/* ---- waiting out of a domain (svc_wait(), services/svc_wait.h) ----------------- */
+
+static long probe_arm_wait(uint64_t n, uint64_t what, uint64_t arg)
+{
+    struct hm_msg m = { .w = { 12, n, what, arg } };
+    return ic1_call(&probe, &m);
+}
+
+/* PROBE_WAIT from the kernel: its status, and w[1] (40 + 1 once answered) */
+static long probe_wait(uint64_t *w1)
+{
+    struct hm_msg m = { .w = { 13, 40 } };
+    long r = ic1_call(&probe, &m);
+    *w1 = m.w[1];
+    return r;
+}
+
+/* A domain that holds capabilities asks to wait; the kernel blocks the
+ * caller's thread out of the domain until the process in the slot named
+ * has ended, then makes the same request again.  A domain without a
+ * table cannot ask; a caller that cannot block (a domain, directly or
+ * through an in-kernel service) is refused; nothing to wait for is an
+ * error, never a hang. */
+KTEST(ic1_domain_request_waits_out_of_the_domain)
+{
+    if (!probe.image)
+        KT_ASSERT_EQ(ic1_load(&ic1_image_probe, &probe), 0);
+    KT_ASSERT_EQ(ic1_restart(&probe), 0);
+    uint64_t w1 = 0;
+    static struct proc holder = { .name = "probe (IC1)", .holds = 1 };
+    static struct cap holder_slots[HM_CSPACE_SLOTS];
+    if (!probe.caps) {
+        /* no table: its SVC_WAIT goes back as its status */
+        KT_ASSERT_EQ(probe_arm_wait(1, SVC_WAIT_PROC, 0), 0);
+        KT_ASSERT_EQ(probe_wait(&w1), SVC_WAIT);
+        KT_ASSERT_EQ(cspace_init(&holder.cs, holder_slots, HM_CSPACE_SLOTS), 0);
+        long r = ic1_give_caps(&probe, &holder);
+        if (r == -HM_ENOSPC) {
+            printk("ic1_test: four name holders already: waiting not tried\n");
+            return;
+        }
+        KT_ASSERT_EQ(r, 0);
+    }
+    /* nothing to wait for: an error, the domain not asked again */
+    KT_ASSERT_EQ(publish_probe(), 0);
+    long self = svc_lookup("probe"), kv0 = svc_lookup("kv0");
+    const struct {
+        uint64_t what, arg;
+        long want;
+    } bad[] = {
+        { 0, 0, -HM_EINVAL },
+        { 99, 0, -HM_EINVAL },
+        { SVC_WAIT_PROC, 3, -HM_EBADCAP },               /* an empty slot */
+        { SVC_WAIT_PROC, 1ull << 40, -HM_EBADCAP },      /* past the table */
+        { SVC_WAIT_DOMAIN, (uint64_t)-1, -HM_EINVAL },   /* no service */
+        { SVC_WAIT_DOMAIN, (uint64_t)self, -HM_EINVAL }, /* itself */
+        { SVC_WAIT_DOMAIN, (uint64_t)kv0, -HM_EINVAL },  /* not a domain (or none) */
+    };
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        KT_ASSERT_EQ(probe_arm_wait(1, bad[i].what, bad[i].arg), 0);
+        KT_ASSERT_EQ(probe_wait(&w1), bad[i].want);
+        KT_ASSERT_EQ(probe_wait(&w1), 1); /* it had asked once, and was not asked again */
+        KT_ASSERT_EQ(w1, 41);
+    }
+    /* a process that ends: the request waits for it, then is made again
+     * (w[1] as the kernel passed it, not the wait's words) */
+    struct proc *child;
+    KT_ASSERT_EQ(proc_spawn("/bin/fault1", "exit 7", 6, -1, &child), 0);
+    KT_ASSERT_EQ(give_child(&holder, 0, child), 0);
+    struct proc *p;
+    KT_ASSERT_EQ(hold_proc(&holder, 0, 0, &p), 0);
+    KT_ASSERT_EQ(probe_arm_wait(1, SVC_WAIT_PROC, 0), 0);
+    KT_ASSERT_EQ(probe_wait(&w1), 1); /* one wait asked */
+    KT_ASSERT_EQ(w1, 41);
+    KT_ASSERT(p->dead);
+    KT_ASSERT_EQ(p->exit_status, 7);
+    /* ended already: each wait returns at once */
+    KT_ASSERT_EQ(probe_arm_wait(3, SVC_WAIT_PROC, 0), 0);
+    KT_ASSERT_EQ(probe_wait(&w1), 3);
+    proc_put(p);
+    /* callers that cannot block: a domain (relay1), directly and through
+     * an in-kernel service (relay1 -> relay0 -> the probe) */
+    struct ic1_domain *relay = ic1_find("relay");
+    if (relay) {
+        KT_ASSERT_EQ(probe_arm_wait(1, SVC_WAIT_PROC, 0), 0);
+        KT_ASSERT_EQ(fwd(relay, "probe", 13, 0, 0, NULL), -HM_EAGAIN);
+        KT_ASSERT_EQ(probe_arm_wait(1, SVC_WAIT_PROC, 0), 0);
+        KT_ASSERT_EQ(fwd(relay, "relay0", RELAY_FWD, name8("probe"), 13, NULL), -HM_EAGAIN);
+    } else {
+        printk("ic1_test: no relay domain (CONFIG_CLASS_MATRIX off): a domain's call not tried\n");
+    }
+    /* a restart empties the table: the child's capability goes */
+    KT_ASSERT_EQ(ic1_restart(&probe), 0);
+    KT_ASSERT_EQ(hold_proc(&holder, 0, 0, &p), -HM_EBADCAP);
 }
