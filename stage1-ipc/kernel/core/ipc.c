@@ -1116,14 +1116,14 @@ long sys_reply(struct trap_frame *tf, struct proc *p)
     uint64_t len = tf->x[5];
     unsigned word = (unsigned)(len >> 32), gdst = 0; /* most replies grant nothing: one test */
     if (unlikely(word)) {
-        unsigned gslot = HM_GRANT_SLOT(word), grights = HM_GRANT_RIGHTS(word);
-        bool grant = gslot != 0 && gslot != HM_NO_SLOT;
+        unsigned gslot = HM_GRANT_SLOT(word);
         len &= 0xffffffffu;
         /* only a process's call can take a capability back (not the
-         * kernel's calls: a page fault, a reclaim) */
-        if (len > f->buf_size || (!grant && grights) || (grant && f->kind != CALL_USER))
+         * kernel's calls: a page fault, a reclaim); the rest of the word
+         * is ipc_reply_grant()'s to check */
+        if (len > f->buf_size || (f->kind != CALL_USER && gslot != 0 && gslot != HM_NO_SLOT))
             return -HM_EINVAL;
-        int err = grant ? reply_grant(p, f->caller, gslot, grights, &gdst) : 0;
+        int err = ipc_reply_grant(p, f->caller, word, &gdst);
         if (err < 0)
             return err;
     } else if (len > f->buf_size) {
