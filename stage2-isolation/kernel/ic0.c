@@ -106,10 +106,10 @@ struct proc *ic0_cap_holder(const struct ic0_service *d)
  * holds capabilities; its status if that works, the grant's error if not
  * (the domain's capability stays where it was). */
 static __attribute__((noinline)) long reply_granted(const struct ic0_service *d, uint64_t len,
-                                                    long status, unsigned *gdst)
+                                                    long status, uint64_t want, unsigned *gdst)
 {
     struct proc *holder = ic0_cap_holder(d);
-    int err = holder ? ipc_reply_grant(holder, current()->proc, (unsigned)(len >> 32), gdst) :
+    int err = holder ? ipc_reply_grant(holder, current()->proc, (unsigned)(len >> 32), want, gdst) :
                        -HM_EINVAL;
     return err < 0 ? err : status;
 }
@@ -130,7 +130,7 @@ static __attribute__((always_inline)) inline long call_with(struct trap_frame *t
     long status = ic0_invoke(s->ic0, &m);
     unsigned gdst = 0;
     if (unlikely(m.len >> 32)) /* a grant word: most replies have none */
-        status = reply_granted(s->ic0, m.len, status, &gdst);
+        status = reply_granted(s->ic0, m.len, status, tf->x[0] >> 32, &gdst);
     uint64_t len = m.len & 0xffffffffu;
     tf->x[1] = m.w[0];
     tf->x[2] = m.w[1];

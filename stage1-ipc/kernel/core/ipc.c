@@ -789,7 +789,7 @@ static long do_call(struct trap_frame *tf, struct proc *p);
 static bool fast_call(struct trap_frame *tf, struct proc *p)
 {
     struct thread *t = current();
-    uint64_t slot = tf->x[0], len = tf->x[5];
+    uint64_t slot = (uint32_t)tf->x[0], len = tf->x[5]; /* (the upper half: for the reply) */
     if (slot >= p->cs.nslots || (len >> 32) != HM_NO_SLOT || t->depth >= HM_IPC_MAX_DEPTH)
         return false;
     len &= 0xffffffffu;
@@ -922,7 +922,7 @@ static int grant_copy(struct proc *p, unsigned gslot, struct proc *to, unsigned 
 static long do_call(struct trap_frame *tf, struct proc *p)
 {
     struct thread *t = current();
-    unsigned cslot = tf->x[0] > UINT32_MAX ? UINT32_MAX : (unsigned)tf->x[0];
+    unsigned cslot = (uint32_t)tf->x[0]; /* the upper half is the reply's (reply_grant()) */
     uint64_t len = tf->x[5] & 0xffffffffu;
     unsigned gslot = HM_GRANT_SLOT(tf->x[5] >> 32), grights = HM_GRANT_RIGHTS(tf->x[5] >> 32);
     /* decode: depth, connection, service alive, length, the grant */
@@ -1066,16 +1066,17 @@ void syscall_dispatch(struct trap_frame *tf, unsigned imm);
 
 /*
  * A capability in a reply (x5's grant word): a copy of the server's
- * capability in `gslot` goes into the first free slot of the caller's
- * grant range, with `rights` (0: the source's), and the caller gets that
- * slot in x5's upper half.  With HM_GRANT_MOVE the server's own is
+ * capability in `gslot` goes into the slot the caller named for it
+ * (`want`, its call's x0 upper half) if that is in its table and free,
+ * otherwise into the first free slot of its grant range, with `rights`
+ * (0: the source's); the caller gets that slot in x5's upper half.  With HM_GRANT_MOVE the server's own is
  * deleted (the copy takes its place in the derivation tree): the server
  * cannot clean up after its reply, which ends the call.  This is how a
  * server hands out capabilities (a name server's look-up, stage 3).
  * Nothing changes if it fails: the server gets the error and may reply again.
  */
 static int reply_grant(struct proc *server, struct proc *caller, unsigned gslot, unsigned rights,
-                       unsigned *gdst)
+                       uint64_t want, unsigned *gdst)
 {
     struct cap *c;
     bool move = rights & HM_GRANT_MOVE;
@@ -1086,6 +1087,11 @@ static int reply_grant(struct proc *server, struct proc *caller, unsigned gslot,
         rights = c->rights;
     if (err == 0)
         err = -HM_ENOSPC;
+    if (err == -HM_ENOSPC && want && want < caller->cs.nslots &&
+        cspace_slot_free(&caller->cs, (unsigned)want) == 0) {
+        err = cap_copy(&server->cs, gslot, &caller->cs, (unsigned)want, rights);
+        *gdst = (unsigned)want;
+    }
     for (unsigned i = HM_IPC_GRANT_SLOT_BASE; err == -HM_ENOSPC && i < HM_CSPACE_SLOTS; i++) {
         if (cspace_slot_free(&caller->cs, i) == 0) {
             err = cap_copy(&server->cs, gslot, &caller->cs, i, rights);
@@ -1098,12 +1104,13 @@ static int reply_grant(struct proc *server, struct proc *caller, unsigned gslot,
     return err;
 }
 
-int ipc_reply_grant(struct proc *server, struct proc *caller, unsigned word, unsigned *gdst)
+int ipc_reply_grant(struct proc *server, struct proc *caller, unsigned word, uint64_t want,
+                    unsigned *gdst)
 {
     unsigned gslot = HM_GRANT_SLOT(word), grights = HM_GRANT_RIGHTS(word);
     if (gslot == 0 || gslot == HM_NO_SLOT)
         return grights ? -HM_EINVAL : 0;
-    return reply_grant(server, caller, gslot, grights, gdst);
+    return reply_grant(server, caller, gslot, grights, want, gdst);
 }
 
 long sys_reply(struct trap_frame *tf, struct proc *p)
@@ -1123,7 +1130,7 @@ long sys_reply(struct trap_frame *tf, struct proc *p)
          * is ipc_reply_grant()'s to check */
         if (len > f->buf_size || (f->kind != CALL_USER && gslot != 0 && gslot != HM_NO_SLOT))
             return -HM_EINVAL;
-        int err = ipc_reply_grant(p, f->caller, word, &gdst);
+        int err = ipc_reply_grant(p, f->caller, word, f->caller_tf->x[0] >> 32, &gdst);
         if (err < 0)
             return err;
     } else if (len > f->buf_size) {
@@ -1369,7 +1376,7 @@ __attribute__((optimize("omit-frame-pointer"))) void ipc_fast_call(struct trap_f
     struct cpu *c = this_cpu();
     struct thread *t = c->curr;
     struct proc *p = t->proc;
-    uint64_t slot = tf->x[0], len = tf->x[5];
+    uint64_t slot = (uint32_t)tf->x[0], len = tf->x[5]; /* (the upper half: for the reply) */
     unsigned depth = t->depth;
     if (slot >= HM_CSPACE_SLOTS || (len >> 32) != HM_NO_SLOT || depth >= HM_IPC_MAX_DEPTH ||
         c->need_resched)

@@ -77,11 +77,14 @@ uint64_t ipc_published_stack_pages(void);
  */
 int ipc_name_holder_add(struct proc *p);
 /** A reply's grant word (x5's upper half, HM_GRANT()): a copy of the
- *  server's capability into the first free slot of the caller's grant
- *  range, *gdst (sys_reply's rules; stage 2's IC1 domains that hold
- *  capabilities reply through it too).  0 (nothing granted when the word
- *  names no slot), or -HM_E* and nothing changed. */
-int ipc_reply_grant(struct proc *server, struct proc *caller, unsigned word, unsigned *gdst);
+ *  server's capability into the caller's slot `want` (its call's x0
+ *  upper half; 0: none) if that is in its table and free, else into the
+ *  first free slot of its grant range; *gdst says which (sys_reply's
+ *  rules; stage 2's IC1 domains that hold capabilities reply through it
+ *  too).  0 (nothing granted when the word names no slot), or -HM_E* and
+ *  nothing changed. */
+int ipc_reply_grant(struct proc *server, struct proc *caller, unsigned word, uint64_t want,
+                    unsigned *gdst);
 /** Put a kernel-made service in the name table (IC0 services at boot). */
 int ipc_name_insert(const char *name, struct service *s);
 

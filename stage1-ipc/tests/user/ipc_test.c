@@ -457,6 +457,50 @@ UTEST(user_ipc_reply_grants_a_capability)
     UT_ASSERT_EQ(hm_cap_delete(SLOT_MEM), 0);
 }
 
+/* A call that names a receive slot (x0's upper half): the reply's
+ * capability lands there if it is free when the reply comes, in the grant
+ * range if not, or if the slot is out of the table; a reply that grants
+ * nothing leaves it empty.  The connection is x0's lower half either way
+ * (on the fast path too). */
+UTEST(user_ipc_reply_grant_lands_in_the_receive_slot)
+{
+    char name[32];
+    fresh(name, sizeof(name), "echo");
+    start_server("echo", name, name, SLOT_SRV);
+    connect_to(name, 0, SLOT_CONN);
+    struct hm_msg m = { .w = { IPCSRV_OP_GIVE, 0x5eed, HM_RIGHT_READ } };
+    UT_ASSERT_EQ(hm_call_recv(SLOT_CONN, &m, HM_NO_SLOT, SLOT_MEM), IPCSRV_OK);
+    UT_ASSERT_EQ(m.grant, SLOT_MEM);
+    long info = hm_cap_info(SLOT_MEM);
+    UT_ASSERT_EQ(hm_cap_type(info), HM_CAP_MEMORY);
+    UT_ASSERT_EQ(hm_cap_rights(info), HM_RIGHT_READ);
+    /* taken now: the next one goes to the grant range, ours stays */
+    m = (struct hm_msg){ .w = { IPCSRV_OP_GIVE, 1, HM_RIGHT_READ } };
+    UT_ASSERT_EQ(hm_call_recv(SLOT_CONN, &m, HM_NO_SLOT, SLOT_MEM), IPCSRV_OK);
+    UT_ASSERT(m.grant >= HM_IPC_GRANT_SLOT_BASE && m.grant < HM_CSPACE_SLOTS);
+    UT_ASSERT_EQ(hm_cap_delete(m.grant), 0);
+    UT_ASSERT_EQ(hm_mem_map(SLOT_MEM, (void *)BUF_VA, HM_PROT_READ), 0);
+    UT_ASSERT_EQ(*(volatile uint64_t *)BUF_VA, 0x5eed); /* the first page */
+    UT_ASSERT_EQ(hm_unmap((void *)BUF_VA, HM_PAGE_SIZE), 0);
+    UT_ASSERT_EQ(hm_cap_delete(SLOT_MEM), 0);
+    /* out of the table: the grant range */
+    const unsigned outside[] = { HM_CSPACE_SLOTS, 0xffffffffu };
+    for (unsigned i = 0; i < 2; i++) {
+        m = (struct hm_msg){ .w = { IPCSRV_OP_GIVE, 2, HM_RIGHT_READ } };
+        UT_ASSERT_EQ(hm_call_recv(SLOT_CONN, &m, HM_NO_SLOT, outside[i]), IPCSRV_OK);
+        UT_ASSERT(m.grant >= HM_IPC_GRANT_SLOT_BASE && m.grant < HM_CSPACE_SLOTS);
+        UT_ASSERT_EQ(hm_cap_delete(m.grant), 0);
+    }
+    /* nothing granted back: the slot stays empty, the call is an echo */
+    for (unsigned i = 0; i < 2; i++) { /* the first binds a stack, the second is the fast path */
+        m = (struct hm_msg){ .w = { IPCSRV_OP_ECHO, 41, 2, 3 } };
+        UT_ASSERT_EQ(hm_call_recv(SLOT_CONN, &m, HM_NO_SLOT, SLOT_MEM), IPCSRV_OK);
+        UT_ASSERT_EQ(m.w[0], 42);
+        UT_ASSERT_EQ(m.grant, HM_NO_SLOT);
+        UT_ASSERT_EQ(hm_cap_info(SLOT_MEM), -HM_EBADCAP);
+    }
+}
+
 /* ---- memory exhaustion: the reserve and a reclaim --------------------------------------- */
 
 #define EXHAUST_VA 0x100000000ul

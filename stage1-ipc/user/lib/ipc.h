@@ -44,20 +44,23 @@ static inline long hm_connect(unsigned svc_slot, void *buf, size_t size, unsigne
 }
 
 /**
- * Call through a connection.  m->w and m->len go to the server and come
- * back replaced by its reply; m->grant comes back as the slot of the
- * capability the reply granted (in the grant range), or HM_NO_SLOT.
+ * Call through a connection, and have a capability the reply grants land
+ * in recv_slot (hm_call(): in the grant range).  m->w and m->len go to the
+ * server and come back replaced by its reply; m->grant comes back as the
+ * slot of the capability the reply granted, or HM_NO_SLOT: recv_slot if
+ * it was free when the reply came, else one of the grant range.
  * grant_slot: a capability (with GRANT) to copy to the server for this
  * call (HM_GRANT(slot, rights) for fewer rights), or HM_NO_SLOT.  A handler
  * grants in its reply with m->len |= (uint64_t)HM_GRANT(slot, rights) << 32.
- * Returns the server's
- * status, or a negative -HM_E* from the kernel.  The FP/SIMD registers are
- * not preserved across the call (the compiler saves what it needs).
+ * Returns the server's status, or a negative -HM_E* from the kernel.  The
+ * FP/SIMD registers are not preserved across the call (the compiler saves
+ * what it needs).
  */
-static inline long hm_call(unsigned conn_slot, struct hm_msg *m, unsigned grant_slot)
+static inline long hm_call_recv(unsigned conn_slot, struct hm_msg *m, unsigned grant_slot,
+                                unsigned recv_slot)
 {
     register unsigned long x8 __asm__("x8") = HM_SYS_CALL;
-    register unsigned long x0 __asm__("x0") = conn_slot;
+    register unsigned long x0 __asm__("x0") = conn_slot | (uint64_t)recv_slot << 32;
     register unsigned long x1 __asm__("x1") = m->w[0];
     register unsigned long x2 __asm__("x2") = m->w[1];
     register unsigned long x3 __asm__("x3") = m->w[2];
@@ -80,6 +83,12 @@ static inline long hm_call(unsigned conn_slot, struct hm_msg *m, unsigned grant_
     m->len = x5 & 0xffffffffu;
     m->grant = x5 >> 32 ? (uint32_t)(x5 >> 32) : HM_NO_SLOT; /* what the reply granted */
     return (long)x0;
+}
+
+/** The same, a reply's grant landing in the grant range. */
+static inline long hm_call(unsigned conn_slot, struct hm_msg *m, unsigned grant_slot)
+{
+    return hm_call_recv(conn_slot, m, grant_slot, 0);
 }
 
 /* The kernel's name table (stage 1): HM_SYS_NAME_PUBLISH / _LOOKUP. */

@@ -46,6 +46,16 @@ static bool name_server(void)
     return yes;
 }
 
+/* Nothing left behind in the grant range (a look-up's capability lands in
+ * the slot named, or is moved there from the range) */
+static bool grant_range_empty(void)
+{
+    for (unsigned i = HM_IPC_GRANT_SLOT_BASE; i < HM_CSPACE_SLOTS; i++)
+        if (hm_cap_info(i) != -HM_EBADCAP)
+            return false;
+    return true;
+}
+
 UTEST(ns_publish_look_up_call_and_revoke)
 {
     char name[24];
@@ -58,7 +68,9 @@ UTEST(ns_publish_look_up_call_and_revoke)
     long info = hm_cap_info(SLOT_FOUND);
     UT_ASSERT_EQ(hm_cap_type(info), HM_CAP_SERVICE);
     UT_ASSERT_EQ(hm_cap_rights(info), HM_RIGHT_CALL);
+    UT_ASSERT(grant_range_empty());
     UT_ASSERT_EQ(hm_name_lookup(name, SLOT_FOUND), -HM_EEXIST); /* the slot is taken */
+    UT_ASSERT(grant_range_empty());
     UT_ASSERT_EQ(hm_connect(SLOT_FOUND, NULL, 0, SLOT_CONN), 0);
     struct hm_msg m = { .w = { 41 } };
     UT_ASSERT_EQ(hm_call(SLOT_CONN, &m, HM_NO_SLOT), 0);

@@ -6,8 +6,10 @@
  * table, hm.c): when the kernel's table has "ns", a name server runs
  * (services/ns.c, in a domain or a process) and the calls go to it,
  * through one connection per process made on first use; otherwise they
- * are the kernel's table, as in stage 1.  A look-up's capability comes back granted in the reply
- * (into the grant range) and is moved to the slot the caller named.
+ * are the kernel's table, as in stage 1.  A look-up's capability comes
+ * back granted in the reply, into the slot the caller named (the call's
+ * receive slot); if that was taken, into the grant range, and it is
+ * copied over from there (which gives the error a taken slot gives).
  */
 #include <string.h>
 #include "hm.h"
@@ -58,14 +60,14 @@ static long connect_locked(void)
 
 /* One call to the name server about `name`: 0 / -HM_E* from it, 1 when
  * there is none.  m: w[0], w[1] in; the reply out. */
-static long ns_call(const char *name, size_t n, struct hm_msg *m, unsigned grant)
+static long ns_call(const char *name, size_t n, struct hm_msg *m, unsigned grant, unsigned recv)
 {
     hm_spin_lock(&ns.lock);
     long r = connect_locked();
     if (r == 0) {
         memcpy(ns.buf, name, n);
         m->len = n;
-        r = hm_call(NS_SLOT_CONN, m, grant);
+        r = hm_call_recv(NS_SLOT_CONN, m, grant, recv);
         if (r == -HM_EPIPE) { /* it died: connect afresh next time */
             hm_cap_delete(NS_SLOT_CONN);
             ns.buf = NULL;
@@ -90,7 +92,7 @@ long hm_name_publish(const char *name, unsigned svc_slot)
     if (!plain_name(name, &n))
         return hm_kernel_name_publish(name, svc_slot);
     struct hm_msg m = { .w = { NS_PUBLISH } };
-    long r = ns_call(name, n, &m, HM_GRANT(svc_slot, HM_RIGHT_CALL | HM_RIGHT_GRANT));
+    long r = ns_call(name, n, &m, HM_GRANT(svc_slot, HM_RIGHT_CALL | HM_RIGHT_GRANT), 0);
     return r == 1 ? hm_kernel_name_publish(name, svc_slot) : r;
 }
 
@@ -100,10 +102,10 @@ long hm_name_lookup(const char *name, unsigned dst_slot)
     if (!plain_name(name, &n))
         return hm_kernel_name_lookup(name, dst_slot);
     struct hm_msg m = { .w = { NS_LOOKUP } };
-    long r = ns_call(name, n, &m, HM_NO_SLOT);
+    long r = ns_call(name, n, &m, HM_NO_SLOT, dst_slot);
     if (r == 0 && m.grant == HM_NO_SLOT)
         r = -HM_EIO; /* a name server that says yes and grants nothing */
-    if (r == 0) {
+    if (r == 0 && m.grant != dst_slot) {
         r = hm_cap_copy(m.grant, HM_SLOT_SELF, dst_slot, HM_RIGHT_CALL);
         hm_cap_delete(m.grant);
     }
@@ -124,7 +126,7 @@ long hm_name_wait(const char *name, unsigned timeout_ms)
     for (;;) {
         uint64_t spent = hm_now_ns() - t0;
         struct hm_msg m = { .w = { NS_WAIT, spent >= limit ? 0 : (limit - spent) / HM_NS_PER_MS } };
-        long r = ns_call(name, n, &m, HM_NO_SLOT);
+        long r = ns_call(name, n, &m, HM_NO_SLOT, 0);
         if (r == 1) { /* no name server: the kernel's table */
             hm_spin_lock(&ns.lock);
             r = hm_kernel_name_lookup(name, NS_SLOT_SVC);

@@ -171,9 +171,11 @@
 /* (svc_slot, buf_va, buf_size, dst_slot) -> 0; needs CALL; buf_size 0 or a page
  * multiple up to HM_IPC_BUF_MAX, mapped read-write at buf_va and in the server */
 #define HM_SYS_CONNECT 24
-/* (conn_slot, w1, w2, w3, w4, len | grant << 32) -> status; x1..x4 = reply
- * words, x5 = reply length | the slot a reply granted << 32 (0: none).
- * grant: a grant word (HM_GRANT below); HM_NO_SLOT: grant nothing */
+/* (conn_slot | recv_slot << 32, w1, w2, w3, w4, len | grant << 32) -> status;
+ * x1..x4 = reply words, x5 = reply length | the slot a reply granted << 32
+ * (0: none).  grant: a grant word (HM_GRANT below); HM_NO_SLOT: grant nothing.
+ * recv_slot: where a reply's grant should land (0: the grant range; so too
+ * if it is taken or out of the table when the reply comes) */
 #define HM_SYS_CALL 25
 /* (status, w1, w2, w3, w4, len | grant << 32) -> returns to the caller, not here;
  * grant: a grant word, 0 or HM_NO_SLOT: nothing.  Refused (-HM_EINVAL: length,
@@ -229,7 +231,8 @@
 /* A grant word (x5's upper half in a call and in a reply): the slot of the
  * capability to copy to the other side, and the rights the copy gets (a
  * subset of the source's; 0: the same).  The copy lands in the first free
- * slot of the receiver's grant range; the receiver needs nothing else. */
+ * slot of the receiver's grant range (a reply's: in the caller's receive
+ * slot, if it named one that is free); the receiver needs nothing else. */
 #define HM_GRANT(slot, rights) ((unsigned)(slot) | (unsigned)(rights) << 16)
 /* With the rights of a reply's grant word: the server's capability goes with
  * the reply (its slot is emptied), as the server cannot delete it afterwards. */
