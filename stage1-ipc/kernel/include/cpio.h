@@ -34,6 +34,25 @@
 /** Size of a newc header: 6 magic bytes + 13 fields of 8 hex digits. */
 #define CPIO_HEADER_SIZE 110u
 
+/** The header's fields after the magic, in header order (cpio(5)); each
+ *  is 8 hex digits at offset 6 + 8 * index. */
+enum cpio_field {
+    CPIO_F_INO,
+    CPIO_F_MODE,
+    CPIO_F_UID,
+    CPIO_F_GID,
+    CPIO_F_NLINK,
+    CPIO_F_MTIME,
+    CPIO_F_FILESIZE,
+    CPIO_F_DEVMAJOR,
+    CPIO_F_DEVMINOR,
+    CPIO_F_RDEVMAJOR,
+    CPIO_F_RDEVMINOR,
+    CPIO_F_NAMESIZE,
+    CPIO_F_CHECK,
+    CPIO_F_COUNT
+};
+
 /** File-type bits of cpio_file.mode (the st_mode encoding of cpio(5)). */
 #define CPIO_S_IFMT 0170000u  /**< mask of the file-type bits */
 #define CPIO_S_IFREG 0100000u /**< regular file */

@@ -24,24 +24,6 @@
 
 #include "cpio.h"
 
-/* Field indices of the newc header (cpio(5)), in header order. */
-enum {
-    F_INO,
-    F_MODE,
-    F_UID,
-    F_GID,
-    F_NLINK,
-    F_MTIME,
-    F_FILESIZE,
-    F_DEVMAJOR,
-    F_DEVMINOR,
-    F_RDEVMAJOR,
-    F_RDEVMINOR,
-    F_NAMESIZE,
-    F_CHECK,
-    F_COUNT
-};
-
 #define MAGIC "070701"
 #define MAGIC_LEN 6u
 #define FIELD_DIGITS 8u
@@ -49,7 +31,7 @@ enum {
 #define TRAILER_LEN 10u
 
 /* One reason per header field, so that a refusal says which field is bad. */
-static const char *const bad_field[F_COUNT] = {
+static const char *const bad_field[CPIO_F_COUNT] = {
     "c_ino is not hexadecimal",       "c_mode is not hexadecimal",
     "c_uid is not hexadecimal",       "c_gid is not hexadecimal",
     "c_nlink is not hexadecimal",     "c_mtime is not hexadecimal",
@@ -108,7 +90,7 @@ int cpio_next(const void *archive, size_t size, size_t *offset, struct cpio_file
               const char **why)
 {
     const char *base = archive;
-    uint32_t field[F_COUNT];
+    uint32_t field[CPIO_F_COUNT];
     size_t off, left, name_off, namesize, data_off, filesize, next;
 
     if (!offset || !f || (!archive && size))
@@ -130,7 +112,7 @@ int cpio_next(const void *archive, size_t size, size_t *offset, struct cpio_file
         return fail(why, -HM_EINVAL, "header runs past the end");
     if (memcmp(base + off, MAGIC, MAGIC_LEN) != 0)
         return fail(why, -HM_EINVAL, "bad magic");
-    for (unsigned i = 0; i < F_COUNT; i++) {
+    for (unsigned i = 0; i < CPIO_F_COUNT; i++) {
         if (parse_field(base + off + MAGIC_LEN + i * FIELD_DIGITS, &field[i]) != 0)
             return fail(why, -HM_EINVAL, bad_field[i]);
     }
@@ -139,7 +121,7 @@ int cpio_next(const void *archive, size_t size, size_t *offset, struct cpio_file
      * in what follows the header and be terminated exactly at its end. */
     name_off = off + CPIO_HEADER_SIZE;
     left -= CPIO_HEADER_SIZE;
-    namesize = field[F_NAMESIZE];
+    namesize = field[CPIO_F_NAMESIZE];
     if (namesize == 0)
         return fail(why, -HM_EINVAL, "name size is 0");
     if (namesize > left)
@@ -161,7 +143,7 @@ int cpio_next(const void *archive, size_t size, size_t *offset, struct cpio_file
      * as a whole: padding + filesize must fit in what is left). */
     left -= namesize;
     data_off = name_off + namesize;
-    filesize = field[F_FILESIZE];
+    filesize = field[CPIO_F_FILESIZE];
     if (pad4(data_off) > left || filesize > left - pad4(data_off))
         return fail(why, -HM_EINVAL, "file data runs past the end");
     data_off += pad4(data_off);
@@ -179,7 +161,7 @@ int cpio_next(const void *archive, size_t size, size_t *offset, struct cpio_file
     f->name_len = namesize - 1;
     f->data = base + data_off;
     f->size = filesize;
-    f->mode = field[F_MODE];
+    f->mode = field[CPIO_F_MODE];
     *offset = next;
     return 1;
 }

@@ -26,24 +26,6 @@
 /* A tiny newc writer                                                      */
 /* ---------------------------------------------------------------------- */
 
-/* Header field indices (cpio(5) order), for corrupting one field. */
-enum {
-    F_INO,
-    F_MODE,
-    F_UID,
-    F_GID,
-    F_NLINK,
-    F_MTIME,
-    F_FILESIZE,
-    F_DEVMAJOR,
-    F_DEVMINOR,
-    F_RDEVMAJOR,
-    F_RDEVMINOR,
-    F_NAMESIZE,
-    F_CHECK,
-    F_COUNT
-};
-
 #define AR_BYTES 8192
 
 struct ar {
@@ -268,8 +250,8 @@ UNIT_TEST(cpio_lowercase_hex)
 
     at = entry(&a, "f", CPIO_S_IFREG | 0755, "0123456789", 10);
     trailer(&a);
-    set_field(&a, at, F_MODE, "000081ed"); /* GNU cpio writes upper case, others lower */
-    set_field(&a, at, F_FILESIZE, "0000000a");
+    set_field(&a, at, CPIO_F_MODE, "000081ed"); /* GNU cpio writes upper case, others lower */
+    set_field(&a, at, CPIO_F_FILESIZE, "0000000a");
     UNIT_ASSERT_EQ(cpio_find(a.buf, a.len, "f", &f, NULL), 0);
     UNIT_ASSERT_EQ(f.mode, 0100755);
     UNIT_ASSERT_EQ(f.size, 10);
@@ -524,7 +506,7 @@ UNIT_TEST(cpio_find_reports_malformed)
     at = file(&a, "b", "2");
     file(&a, "init", "I");
     trailer(&a);
-    set_field(&a, at, F_FILESIZE, "0000000z");
+    set_field(&a, at, CPIO_F_FILESIZE, "0000000z");
     /* The bad entry comes before the one asked for: the error, not ENOENT. */
     UNIT_ASSERT_EQ(cpio_find(a.buf, a.len, "init", &f, &why), -HM_EINVAL);
     UNIT_ASSERT_STREQ(why, "c_filesize is not hexadecimal");
@@ -603,7 +585,7 @@ UNIT_TEST(cpio_header_runs_past_end)
 
 UNIT_TEST(cpio_nonhex_field)
 {
-    static const char *const reason[F_COUNT] = {
+    static const char *const reason[CPIO_F_COUNT] = {
         "c_ino is not hexadecimal",       "c_mode is not hexadecimal",
         "c_uid is not hexadecimal",       "c_gid is not hexadecimal",
         "c_nlink is not hexadecimal",     "c_mtime is not hexadecimal",
@@ -616,7 +598,7 @@ UNIT_TEST(cpio_nonhex_field)
     static const char *const bad[] = { "0000000g", "G0000000",  "-0000001", " 0000001",
                                        "0x000001", "0000000\0", "000:0000", "0000/000" };
 
-    for (int fld = 0; fld < F_COUNT; fld++) {
+    for (int fld = 0; fld < CPIO_F_COUNT; fld++) {
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
             struct ar a = { .len = 0 };
             size_t at = file(&a, "a", "1");
@@ -634,7 +616,7 @@ UNIT_TEST(cpio_name_size_zero)
     size_t at = file(&a, "a", "1");
 
     trailer(&a);
-    set_field(&a, at, F_NAMESIZE, "00000000");
+    set_field(&a, at, CPIO_F_NAMESIZE, "00000000");
     first_fails(&a, "name size is 0");
 }
 
@@ -645,12 +627,12 @@ UNIT_TEST(cpio_name_runs_past_end)
 
     /* No trailer: the name is the last thing in the buffer (110 + 6, no pad). */
     UNIT_ASSERT_EQ(a.len, 116);
-    set_field(&a, at, F_NAMESIZE, "00000007");
+    set_field(&a, at, CPIO_F_NAMESIZE, "00000007");
     first_fails(&a, "name runs past the end");
-    set_field(&a, at, F_NAMESIZE, "FFFFFFFF");
+    set_field(&a, at, CPIO_F_NAMESIZE, "FFFFFFFF");
     first_fails(&a, "name runs past the end");
     /* Exactly to the end is fine. */
-    set_field(&a, at, F_NAMESIZE, "00000006");
+    set_field(&a, at, CPIO_F_NAMESIZE, "00000006");
     walk_expect(a.buf, a.len, 1, -HM_EINVAL, "no TRAILER!!! entry");
 }
 
@@ -661,10 +643,10 @@ UNIT_TEST(cpio_name_not_terminated)
 
     trailer(&a);
     /* namesize 4 makes "name" end on 'e' instead of the NUL. */
-    set_field(&a, at, F_NAMESIZE, "00000004");
+    set_field(&a, at, CPIO_F_NAMESIZE, "00000004");
     first_fails(&a, "name not NUL-terminated");
     a.buf[at + CPIO_HEADER_SIZE + 4] = 'X';
-    set_field(&a, at, F_NAMESIZE, "00000005");
+    set_field(&a, at, CPIO_F_NAMESIZE, "00000005");
     first_fails(&a, "name not NUL-terminated");
 }
 
@@ -684,15 +666,15 @@ UNIT_TEST(cpio_data_runs_past_end)
     size_t at = file(&a, "a", "1234");
 
     trailer(&a);
-    set_field(&a, at, F_FILESIZE, "FFFFFFFF");
+    set_field(&a, at, CPIO_F_FILESIZE, "FFFFFFFF");
     first_fails(&a, "file data runs past the end");
-    set_field(&a, at, F_FILESIZE, "80000000");
+    set_field(&a, at, CPIO_F_FILESIZE, "80000000");
     first_fails(&a, "file data runs past the end");
 
     /* One byte more than the buffer holds after the name. */
     a.len = 0;
     at = file(&a, "a", "1234");
-    set_field(&a, at, F_FILESIZE, "00000005");
+    set_field(&a, at, CPIO_F_FILESIZE, "00000005");
     first_fails(&a, "file data runs past the end");
     /* The buffer ends inside the name padding: even empty data is refused. */
     a.len = 0;
@@ -739,7 +721,7 @@ UNIT_TEST(cpio_error_changes_nothing)
     file(&a, "a", "1");
     at = file(&a, "b", "2");
     trailer(&a);
-    set_field(&a, at, F_MODE, "zzzzzzzz");
+    set_field(&a, at, CPIO_F_MODE, "zzzzzzzz");
     UNIT_ASSERT_EQ(cpio_next(a.buf, a.len, &off, &f, &why), 1);
     UNIT_ASSERT_EQ(off, at);
     f.name = "sentinel";
