@@ -685,7 +685,7 @@ long ic1_call(struct ic1_domain *d, struct hm_msg *m)
 }
 
 /* A call from a domain cannot wait (its thread is on the calling domain's
- * stack for this CPU): a callee's request to is refused (svc_wait.h).
+ * stack for this CPU): a callee's request to wait is refused (svc_wait.h).
  * Only a domain that holds capabilities asks; another's SVC_WAIT is a
  * status like any other. */
 static inline long no_wait(const struct ic1_domain *d, long status)

@@ -27,7 +27,8 @@
  *       capability's delete not timed; <names> is where the name service
  *       is: "kernel_table" (stage 1's, a system call), "name_server"
  *       (CONFIG_NS_IC2: a call to /bin/nssrv, whose reply grants the
- *       capability, and the library's move of it to the slot asked for) or
+ *       capability straight into the slot asked for, the call's receive
+ *       slot) or
  *       "name_server_ic1" (CONFIG_NS_IC1: the same call into a domain
  *       through the IC1 gate).
  *

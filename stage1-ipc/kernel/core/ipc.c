@@ -1069,11 +1069,12 @@ void syscall_dispatch(struct trap_frame *tf, unsigned imm);
  * capability in `gslot` goes into the slot the caller named for it
  * (`want`, its call's x0 upper half) if that is in its table and free,
  * otherwise into the first free slot of its grant range, with `rights`
- * (0: the source's); the caller gets that slot in x5's upper half.  With HM_GRANT_MOVE the server's own is
- * deleted (the copy takes its place in the derivation tree): the server
- * cannot clean up after its reply, which ends the call.  This is how a
- * server hands out capabilities (a name server's look-up, stage 3).
- * Nothing changes if it fails: the server gets the error and may reply again.
+ * (0: the source's); the caller gets that slot in x5's upper half.  With
+ * HM_GRANT_MOVE the server's own is deleted (the copy takes its place in
+ * the derivation tree): the server cannot clean up after its reply, which
+ * ends the call.  This is how a server hands out capabilities (a name
+ * server's look-up, stage 3).  Nothing changes if it fails: the server
+ * gets the error and may reply again.
  */
 static int reply_grant(struct proc *server, struct proc *caller, unsigned gslot, unsigned rights,
                        uint64_t want, unsigned *gdst)
